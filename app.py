@@ -1,0 +1,8 @@
+"""Streamlit entry point: navigation over the pages in qualcode/ui — nothing else."""
+
+import streamlit as st
+
+from qualcode.ui.pages import PAGES
+
+st.set_page_config(page_title="QualCode", layout="wide")
+st.navigation(PAGES).run()

@@ -1,0 +1,190 @@
+"""Import files into a project: read, assemble, segment, store — one transaction per file.
+
+A failing file is reported with one line and stores nothing; the rest of the
+batch goes on. The same bytes imported again are reported `unchanged`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qualcode import segment
+from qualcode.errors import IngestError, QualcodeError
+from qualcode.ingest import detect, read_source, sidecar, speakers
+from qualcode.ingest.assemble import assemble, speaker_counts
+from qualcode.ingest.language import guess_language
+from qualcode.model import Document, Participant, Segment, Turn
+from qualcode.store import Store, find_project, get_project, record
+
+
+@dataclass
+class ImportOptions:
+    format: str | None = None
+    encoding: str | None = None
+    language: str | None = None
+    unit: str = "sentence"
+    attributes: Path | None = None
+    moderator: str | None = None
+    max_bytes: int = detect.MAX_BYTES
+
+
+@dataclass
+class ImportResult:
+    file: str
+    status: str  # imported | unchanged | error
+    format: str | None = None
+    encoding: str | None = None
+    turns: int = 0
+    segments: int = 0
+    speakers: dict[str, int] = field(default_factory=dict)
+    moderator: str | None = None
+    error: str | None = None
+    document: str | None = None
+    language: str | None = None
+    unit: str | None = None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def document_summary(doc: Document) -> dict:
+    """The import-report fields of a stored document (for `unchanged` and `documents`)."""
+    labels = {p.id: p for p in doc.participants}
+    counts: dict[str, int] = {}
+    for turn in doc.turns:
+        if turn.participant_id is not None:
+            label = labels[turn.participant_id].label
+            counts[label] = counts.get(label, 0) + 1
+    moderator = next((p.label for p in doc.participants if p.role == "moderator"), None)
+    return {"format": doc.format, "encoding": doc.encoding, "turns": len(doc.turns),
+            "segments": len(doc.segments), "speakers": counts, "moderator": moderator,
+            "document": doc.name, "language": doc.language, "unit": doc.unit}
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    try:
+        if not path.is_file():
+            raise IngestError("no such file" if not path.exists() else "not a regular file")
+        size = path.stat().st_size
+        if size > limit:
+            raise IngestError(f"the file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit")
+        data = path.read_bytes()
+    except OSError as err:
+        raise IngestError(f"cannot be read ({err.strerror})") from None
+    detect.check_size(data, limit)
+    return data
+
+
+def _choose_moderator(parsed, options: ImportOptions, doc_attrs: dict, people: dict) -> str | None:
+    labels = speaker_counts(parsed.turns)
+    if options.moderator:
+        if options.moderator not in labels:
+            raise IngestError(f"moderator '{options.moderator}' is not a speaker in this file")
+        return options.moderator
+    declared = doc_attrs.get("moderator") or next(
+        (label for label, attrs in people.items() if str(attrs.get("role", "")).lower() == "moderator"), None)
+    if declared in labels:
+        return declared
+    return speakers.guess_moderator(parsed.turns, None) or parsed.moderator
+
+
+def _store(session: Session, project_id: int, path: Path, sha: str, parsed, options: ImportOptions,
+           doc_attrs: dict, people: dict) -> Document:
+    text, placed = assemble(parsed)
+    if not placed:
+        raise IngestError("no speaker turns with text were found")
+    language = options.language or guess_language(text)
+    moderator = _choose_moderator(parsed, options, doc_attrs, people)
+    doc = Document(project_id=project_id, name=path.name, source_name=str(path), format=parsed.format,
+                   encoding=parsed.encoding, sha256=sha, text=text, language=language, unit=options.unit,
+                   attributes={**parsed.document_attributes, **doc_attrs})
+    session.add(doc)
+    session.flush()
+    participants: dict[str, Participant] = {}
+    for label in speaker_counts(placed):
+        attrs = {**parsed.participant_attributes.get(label, {}), **people.get(label, {})}
+        role = str(attrs.pop("role", "") or speakers.role_of(label, moderator))
+        participants[label] = Participant(document_id=doc.id, label=label, role=role, attributes=attrs)
+    session.add_all(participants.values())
+    session.flush()
+    order = 0
+    for number, turn in enumerate(placed):
+        row = Turn(document_id=doc.id, order=number, start=turn.start, end=turn.end,
+                   start_time=turn.start_time, end_time=turn.end_time,
+                   participant_id=participants[turn.speaker].id if turn.speaker else None)
+        session.add(row)
+        session.flush()
+        for start, end in segment.units(text, turn.start, turn.end, options.unit, language):
+            session.add(Segment(document_id=doc.id, turn_id=row.id, order=order, start=start, end=end,
+                                unit=options.unit))
+            order += 1
+    session.flush()
+    record(session, project_id, "import", "document", doc.id,
+           after={"name": doc.name, "sha256": sha, "format": doc.format, "turns": len(placed), "segments": order})
+    return doc
+
+
+def import_one(store: Store, path: Path, options: ImportOptions) -> ImportResult:
+    """Import one file; every problem becomes an `error` result naming the file."""
+    result = ImportResult(file=str(path), status="error")
+    try:
+        data = _read_bytes(path, options.max_bytes)
+        sha = hashlib.sha256(data).hexdigest()
+        with store.read() as session:
+            project = find_project(session)
+            existing = project and session.scalars(
+                select(Document).where(Document.project_id == project.id, Document.sha256 == sha)).first()
+            if existing:
+                return ImportResult(file=str(path), status="unchanged", **document_summary(existing))
+        fmt = detect.detect_format(path, data, options.format)
+        result.format = fmt
+        found = options.attributes or sidecar.find_sidecar(path)
+        doc_attrs, people = sidecar.attributes_for(sidecar.load_sidecar(found), path.name) if found else ({}, {})
+        parsed = read_source(data, fmt, options.encoding, frozenset(people))
+        result.encoding = parsed.encoding
+        with store.write() as session:
+            project = get_project(session)
+            clash = session.scalars(select(Document).where(Document.project_id == project.id,
+                                                          Document.name == path.name)).first()
+            if clash and clash.sha256 == sha:  # imported by another process meanwhile
+                return ImportResult(file=str(path), status="unchanged", **document_summary(clash))
+            if clash:
+                raise IngestError(f"a different document named '{path.name}' is already in the project "
+                                  "(rename the file to import it as a new document)")
+            doc = _store(session, project.id, path, sha, parsed, options, doc_attrs, people)
+            summary = document_summary(doc)
+        return ImportResult(file=str(path), status="imported", **summary)
+    except IntegrityError:
+        return _after_race(store, path, sha, result)
+    except QualcodeError as err:
+        result.error = f"{path}: {err}"
+        return result
+
+
+def _after_race(store: Store, path: Path, sha: str, result: ImportResult) -> ImportResult:
+    """Another process stored the same bytes between our check and our write."""
+    with store.read() as session:
+        doc = session.scalars(select(Document).where(Document.sha256 == sha)).first()
+        if doc:
+            return ImportResult(file=str(path), status="unchanged", **document_summary(doc))
+    result.error = f"{path}: could not be stored (a conflicting document was written at the same time)"
+    return result
+
+
+def import_files(store: Store, paths: Iterable[Path], options: ImportOptions,
+                 progress: Callable[[ImportResult], None] | None = None) -> list[ImportResult]:
+    segment.parse_unit(options.unit)
+    results = []
+    for path in paths:
+        result = import_one(store, Path(path), options)
+        results.append(result)
+        if progress:
+            progress(result)
+    return results

@@ -1,0 +1,163 @@
+"""Engine, sessions, migrations and the repository functions the rest calls.
+
+One SQLite file by default (WAL, foreign keys, busy timeout); a team points
+every instance at one PostgreSQL database. Write transactions are serialised
+on both: SQLite starts them with BEGIN IMMEDIATE (a read-then-write under a
+deferred BEGIN loses updates when processes race), PostgreSQL takes a
+transaction-scoped advisory lock. Readers never wait for writers.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from qualcode.errors import QualcodeError
+from qualcode.model import Event, Project
+
+DEFAULT_DB = "qualcode.db"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_PG_WRITE_LOCK = 0x5155414C  # "QUAL": the advisory lock that serialises writers
+
+
+def resolve_url(url: str | None = None) -> str:
+    """--db URL, else QUALCODE_DB, else ./qualcode.db; a bare path means SQLite."""
+    url = url or os.environ.get("QUALCODE_DB") or DEFAULT_DB
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser()}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def current_actor() -> str:
+    """Who is making a change, for the event log."""
+    return os.environ.get("QUALCODE_USER") or getpass.getuser() or "unknown"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        write = conn.get_execution_options().get("qualcode_write", True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _configure_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get("qualcode_write", True):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+
+
+class Store:
+    """A database: `write()` and `read()` give sessions inside one transaction."""
+
+    def __init__(self, url: str | None = None, migrate: bool = True):
+        self.url = resolve_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            path = self.url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                parent = Path(path).parent
+                if not parent.exists():
+                    raise QualcodeError(f"{path}: folder {parent} does not exist")
+            self.engine = create_engine(self.url, connect_args={"timeout": 60})
+            _configure_sqlite(self.engine)
+        else:
+            try:
+                self.engine = create_engine(self.url, pool_pre_ping=True)
+            except Exception as err:  # bad URL, missing driver
+                raise QualcodeError(f"cannot use database {self.url!r}: {err}") from None
+            _configure_postgres(self.engine)
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = sessionmaker(self.engine.execution_options(qualcode_write=False),
+                                    expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (inside a write transaction)."""
+        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
+        try:
+            with self.engine.begin() as conn:
+                if MigrationContext.configure(conn).get_current_revision() == head:
+                    return
+                cfg = self._alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except QualcodeError:
+            raise
+        except Exception as err:
+            raise QualcodeError(f"cannot open database {self.url}: {str(err).splitlines()[0]}") from None
+
+    @staticmethod
+    def _alembic_config() -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        return cfg
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one serialised write transaction, committed on success."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def find_project(session: Session, name: str | None = None) -> Project | None:
+    """The project of this database (the first one, or the one named), if any."""
+    query = select(Project).order_by(Project.id)
+    if name:
+        query = query.where(Project.name == name)
+    return session.scalars(query.limit(1)).first()
+
+
+def get_project(session: Session, name: str | None = None, create: bool = True) -> Project:
+    """Like find_project, creating the project when asked to (in a write session)."""
+    project = find_project(session, name)
+    if project is None:
+        if not create:
+            raise QualcodeError("the database has no project yet (import something first)")
+        project = Project(name=name or "default", languages=[], settings={})
+        session.add(project)
+        session.flush()
+        record(session, project.id, "create", "project", project.id, after={"name": project.name})
+    return project
+
+
+def record(session: Session, project_id: int, action: str, target_kind: str, target_id: int | None,
+           before: dict | None = None, after: dict | None = None, actor: str | None = None) -> Event:
+    """Append one event to the audit log, in the caller's transaction."""
+    ev = Event(project_id=project_id, actor=actor or current_actor(), action=action,
+               target_kind=target_kind, target_id=target_id, before=before, after=after)
+    session.add(ev)
+    return ev
+

@@ -1,0 +1,1 @@
+"""Streamlit pages and components. The only place that imports Streamlit; no rules live here."""

@@ -1,0 +1,9 @@
+"""The app's pages, in navigation order."""
+
+import streamlit as st
+
+from qualcode.ui import documents_page
+
+PAGES = [
+    st.Page(documents_page.render, title="Documents", url_path="documents", default=True),
+]
