@@ -9,7 +9,11 @@ from sqlalchemy import func, select
 from qualcode.ingest.detect import FORMATS
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Document
-from qualcode.store import Store
+from qualcode.codebook import read_codebook_file
+from qualcode.codes import load_codebook
+from qualcode.store import Store, get_project
+
+DEMO_CODEBOOK = "public_services.yaml"
 
 
 def transcript_files(folder: Path) -> list[Path]:
@@ -28,4 +32,10 @@ def build_demo(store: Store, transcripts: Path, codebooks: Path) -> str:
     failed = [r.error for r in results if r.status == "error"]
     lines = [f"demo project: imported {len(results) - len(failed)} of {len(results)} files into {store.url}"]
     lines += [f"  {message}" for message in failed]
+    codebook = codebooks / DEMO_CODEBOOK
+    if codebook.exists():
+        book, warnings = read_codebook_file(codebook)
+        with store.write() as session:
+            report = load_codebook(session, get_project(session), book, warnings)
+        lines.append(f"codebook {codebook.name}: {report.codes} codes")
     return "\n".join(lines)

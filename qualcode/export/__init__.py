@@ -1,0 +1,1 @@
+"""Outputs: Word quotes reports, tables, REFI-QDA exchange files."""

@@ -1,0 +1,132 @@
+"""Word (.docx) transcripts: paragraphs and tables become lines for text.build_turns.
+
+Word adds layouts a .txt cannot have: headings (titles, never speakers), a
+leading bold run as the speaker ("**Айгерим** Сәлем"), two-column tables
+(speaker | text), and line breaks inside one paragraph (Teams' cue layout
+"0:00:03.120 --> 0:00:07.400 / Name / text"). Everything else — "Name:",
+timestamps, Otter/Teams "Name  0:03" headers — is the .txt grammar. Layout
+speakers are confirmed like any other label: bold is also used for emphasis
+and pseudo-headings ("**Вопрос 1**").
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from io import BytesIO
+
+import docx
+from docx.exceptions import PythonDocxError
+from docx.opc.exceptions import OpcError
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+from lxml import etree
+
+from qualcode.errors import IngestError
+from qualcode.ingest import detect
+from qualcode.ingest.base import Parsed
+from qualcode.ingest.speakers import is_name_like
+from qualcode.ingest.text import Line, build_turns, split_lines
+
+# runs of the paragraph itself, of hyperlinks, tracked insertions, smart tags and content
+# controls — python-docx's Paragraph.text misses all but hyperlinks
+_RUNS = ("./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r"
+         " | ./w:sdt/w:sdtContent/w:r | ./w:fldSimple/w:r")
+_TITLE_STYLES = ("heading", "title", "subtitle", "заголовок")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_BROKEN = (OpcError, PythonDocxError, KeyError, ValueError, AttributeError,
+           etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError)
+
+
+def _runs(paragraph: Paragraph) -> list[Run]:
+    return [Run(r, paragraph) for r in paragraph._p.xpath(_RUNS)]
+
+
+def _is_bold(run: Run) -> bool:
+    if run.bold is not None:
+        return run.bold
+    return bool(run.style is not None and run.style.font.bold)
+
+
+def _is_title(paragraph: Paragraph) -> bool:
+    name = (paragraph.style.name or "") if paragraph.style is not None else ""
+    return name.casefold().startswith(_TITLE_STYLES)
+
+
+def _bold_label(runs: list[Run], first_line: str) -> tuple[str, str] | None:
+    """(label, rest of the line) when the line opens with a bold, name-like run."""
+    bold = ""
+    for run in runs:
+        if not run.text:
+            continue
+        if not _is_bold(run):
+            break
+        bold += run.text
+    bold = split_lines(bold)[0]
+    label = bold.strip().removesuffix(":").strip()
+    if not label or ":" in label or not is_name_like(label):
+        return None
+    rest = first_line[len(bold):].lstrip()
+    return label, rest.removeprefix(":")
+
+
+def _paragraph_lines(paragraph: Paragraph) -> list[Line]:
+    runs = _runs(paragraph)
+    lines = split_lines("".join(run.text for run in runs))
+    if _is_title(paragraph):
+        text = " ".join(line.strip() for line in lines if line.strip())
+        return [Line(text, title=True)] if text else []
+    found = _bold_label(runs, lines[0])
+    if found is None:
+        return [Line(line) for line in lines]
+    label, rest = found
+    return [Line(lines[0], label=label, rest=rest), *(Line(line) for line in lines[1:])]
+
+
+def _cell_text(cell) -> str:
+    return "\n".join("".join(run.text for run in _runs(p)) for p in cell.paragraphs).strip()
+
+
+def _table_lines(table: Table) -> list[Line]:
+    """A row "speaker | text" of a two-column table is a turn; other rows are text."""
+    lines: list[Line] = []
+    for row in table.rows:
+        cells = list({id(cell._tc): cell for cell in row.cells}.values())  # merged cells repeat
+        texts = [_cell_text(cell) for cell in cells]
+        joined = " | ".join(text for text in texts if text)
+        if not joined:
+            continue
+        label = texts[0].removesuffix(":").strip() if len(texts) == 2 else ""
+        if label and is_name_like(label):
+            lines.append(Line(joined, label=label, rest=texts[1]))
+        else:
+            lines.extend(Line(line) for line in split_lines(joined))
+    return lines
+
+
+def _document_lines(data: bytes) -> list[Line]:
+    document = docx.Document(BytesIO(data))
+    lines: list[Line] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(_table_lines(block))
+        else:
+            lines.extend(_paragraph_lines(block))
+    return lines
+
+
+def parse_docx(data: bytes) -> Parsed:
+    """A .docx file's bytes → speaker turns, refusing damaged or empty documents."""
+    if data.startswith(_OLE_MAGIC):
+        raise IngestError("is an old .doc or a password-protected Word file; save it as .docx without a password")
+    detect.open_zip(data, "Word document")
+    try:
+        lines = _document_lines(data)
+    except _BROKEN as err:
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        raise IngestError(f"not a valid Word document: {reason}") from None
+    turns = build_turns(lines)
+    if not turns:
+        raise IngestError("the Word document contains no text")
+    return Parsed(format="docx", turns=turns)

@@ -1,0 +1,109 @@
+"""Which line prefixes are speakers, and which speaker is the moderator.
+
+Every reader meets the same question: is "Итог:" a speaker or the start of a
+sentence? A prefix must look like a name (short, no sentence punctuation) and
+must be confirmed: it recurs, it is a moderator label, or a sidecar declares it.
+A one-off "The queue was long: two hours" therefore stays text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from qualcode.errors import IngestError
+from qualcode.ingest.base import RawTurn
+
+MAX_WORDS = 4
+MAX_CHARS = 40
+
+# One word of a label: initials "А.Б.", an abbreviation "Мод." / "Dr.", a number "№3",
+# or a word with inner hyphens/apostrophes "Д-р", "O'Neil", "P3"; optionally in
+# parentheses "(модератор)" and followed by one comma ("Smith, John" in Teams).
+_WORD = re.compile(
+    r"\(?(?:(?:[^\W\d_]\.){2,3}|[^\W\d_]{1,4}\.|[№#]\d*|\w+(?:[-'’]\w+)*)\)?,?"
+)
+
+# Casefolded labels that name the person running the group (ru, kk, en).
+MODERATOR_LABELS = frozenset({
+    "moderator", "facilitator", "interviewer", "host", "mod", "int", "i",
+    "модератор", "ведущий", "ведущая", "фасилитатор", "интервьюер", "мод", "вед", "м", "и",
+    "жүргізуші",
+})
+_TRAILER = re.compile(r"[\s\d.:;,#№()\-]+$")
+_NUMBERED = re.compile(r"(?P<stem>[^\W\d_]+(?:\s+[^\W\d_]+)?)\s*[№#]?\s*\d+")
+_PARENS = re.compile(r"\(([^()]*)\)")
+
+
+def is_name_like(prefix: str) -> bool:
+    """Could this text before a ':' be a speaker label (not proof: see confirm_speakers)?"""
+    label = prefix.strip()
+    if not label or len(label) > MAX_CHARS or not label[0].isalpha():
+        return False
+    words = label.split()
+    if len(words) > MAX_WORDS or not all(_WORD.fullmatch(word) for word in words):
+        return False
+    commas = [i for i, word in enumerate(words) if word.endswith(",")]
+    # a comma is only "Surname, Given name": once, and followed by a capitalised word
+    return not commas or (
+        len(commas) == 1 and commas[0] + 1 < len(words) and words[commas[0] + 1][0].isupper()
+    )
+
+
+def _series(label: str) -> str | None:
+    """"Участник 7" → "участник", "P3" → "p": the stem of a numbered label."""
+    match = _NUMBERED.fullmatch(label)
+    return match["stem"].casefold() if match else None
+
+
+def confirm_speakers(candidates: Iterable[str], declared: Iterable[str] = frozenset()) -> set[str]:
+    """Labels (from every candidate line, in order) that are accepted as speakers.
+
+    Besides recurrence, a moderator label or a declared one, a numbered label is
+    accepted when another label of its series is: "Участник 7" who speaks once
+    belongs with "Участник 3" who speaks often.
+    """
+    counts = Counter(candidates)
+    declared = set(declared)
+    accepted = {
+        label for label, count in counts.items()
+        if is_name_like(label) and (count >= 2 or is_moderator(label) or label in declared)
+    }
+    series = {_series(label) for label in accepted} - {None}
+    return accepted | {
+        label for label in counts if is_name_like(label) and _series(label) in series
+    }
+
+
+def _core(label: str) -> str:
+    return _TRAILER.sub("", label.casefold()).strip()
+
+
+def is_moderator(label: str) -> bool:
+    """True for "Модератор 2", "Мод.", "И:", "Aigerim (moderator)" and the like."""
+    without_parens = _PARENS.sub(" ", label)
+    if _core(without_parens) in MODERATOR_LABELS:
+        return True
+    return any(_core(inner) in MODERATOR_LABELS for inner in _PARENS.findall(label))
+
+
+def guess_moderator(turns: list[RawTurn], override: str | None = None) -> str | None:
+    """The moderator's label: the override (must be a speaker), else the most frequent
+    speaker with a moderator label, else None. Question marks are not used: a wrong
+    silent guess would mislabel every coding by role."""
+    speakers = [turn.speaker for turn in turns if turn.speaker and not turn.title]
+    if override:
+        wanted = override.strip().casefold()
+        for speaker in speakers:
+            if speaker.casefold() == wanted:
+                return speaker
+        found = ", ".join(dict.fromkeys(speakers)) or "none"
+        raise IngestError(f"moderator '{override}' is not among the speakers found ({found})")
+    counts = Counter(speaker for speaker in speakers if is_moderator(speaker))
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def role_of(label: str, moderator: str | None) -> str:
+    """'moderator' for the chosen moderator and any other moderator-labelled speaker."""
+    return "moderator" if label == moderator or is_moderator(label) else "participant"

@@ -1,0 +1,183 @@
+"""WebVTT and SRT subtitles → speaker turns with times.
+
+Our own parser, because the common library gives a cue with two Teams voices
+to the first speaker and leaves entities like &amp; escaped. Speakers come
+from Teams voice spans (`<v Name>…</v>`, several per cue = several turns),
+from a Zoom `Name: text` prefix, or in SRT also from `[Name] text`. A prefix
+counts when it looks like a name and either most cues carry one (a Zoom file)
+or speakers.confirm_speakers accepts it, so a one-off "Итог: всё плохо" stays
+text. Consecutive cues of one speaker (unattributed ones too) merge into one
+turn spanning their times.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from qualcode.errors import IngestError
+from qualcode.ingest.base import Parsed, RawTurn
+from qualcode.ingest.speakers import confirm_speakers, is_name_like
+
+_STAMP = r"(?:\d+:)?[0-5]?\d:[0-5]\d(?:[.,]\d{1,3})?"
+_TIMING = re.compile(rf"\s*(?P<start>{_STAMP})\s*-->\s*(?P<end>{_STAMP})(?:\s.*)?")
+_SECONDS = re.compile(r"\d+(?:[.,]\d+)?")
+_TAG = re.compile(r"<[^>]*>")
+# <v Name>, <v.loud Name>; a voice without a name leaves the text unattributed
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>")
+_COLON_PREFIX = re.compile(r"(?P<label>[^:]{1,60}?)\s*:\s+(?P<text>.+)", re.S)
+_BRACKET_PREFIX = re.compile(r"\[(?P<label>[^\]]{1,60})\]\s*(?P<text>.+)", re.S)
+
+
+def parse_timestamp(stamp: str) -> float:
+    """'01:02:03.500', '2:03,5' or '65.5' → seconds; ValueError for anything else."""
+    stamp = stamp.strip()
+    if not (re.fullmatch(_STAMP, stamp) or _SECONDS.fullmatch(stamp)):
+        raise ValueError(f"not a time: {stamp!r}")
+    seconds = 0.0
+    for part in stamp.replace(",", ".").split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+@dataclass
+class _Cue:
+    start: float
+    end: float
+    payload: str  # the cue's lines joined with "\n", tags still in place
+
+
+@dataclass
+class _Piece:
+    """Text of one voice (or of a whole cue) before prefixes are resolved."""
+
+    text: str
+    speaker: str | None
+    start: float
+    end: float
+
+
+def _blocks(lines: list[str], first: int) -> Iterator[tuple[int, list[str]]]:
+    """Runs of non-blank lines from index `first`, with the 1-based number of their first line."""
+    block: list[str] = []
+    for index in range(first, len(lines) + 1):
+        line = lines[index] if index < len(lines) else ""
+        if line.strip():
+            block.append(line)
+            continue
+        if block:
+            yield index - len(block) + 1, block
+            block = []
+
+
+def _timing(line: str, number: int) -> tuple[float, float]:
+    match = _TIMING.fullmatch(line)
+    if not match:
+        raise IngestError(f"line {number}: malformed cue timing '{line.strip()}' "
+                          "(expected hh:mm:ss.mmm --> hh:mm:ss.mmm)")
+    start, end = parse_timestamp(match["start"]), parse_timestamp(match["end"])
+    if end < start:
+        raise IngestError(f"line {number}: the cue ends before it starts ('{line.strip()}')")
+    return start, end
+
+
+def _cue(number: int, block: list[str], timing_at: int) -> _Cue:
+    start, end = _timing(block[timing_at], number + timing_at)
+    return _Cue(start, end, "\n".join(block[timing_at + 1:]))
+
+
+def _clean(fragment: str) -> str:
+    """Tags out, entities resolved (in that order, so &lt;v&gt; stays text), whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub("", fragment)).split())
+
+
+def _voices(cue: _Cue) -> list[_Piece]:
+    """A cue split at its voice spans; text outside any voice has no speaker."""
+    pieces: list[_Piece] = []
+    speaker: str | None = None
+    position = 0
+    for match in re.finditer(r"<v[\s.][^>]*>|<v>|</v>", cue.payload):
+        pieces.append(_Piece(_clean(cue.payload[position:match.start()]), speaker, cue.start, cue.end))
+        voice = _VOICE.fullmatch(match.group())
+        speaker = (_clean(voice["name"] or "") or None) if voice else None
+        position = match.end()
+    pieces.append(_Piece(_clean(cue.payload[position:]), speaker, cue.start, cue.end))
+    return [piece for piece in pieces if piece.text]
+
+
+def _resolve_prefixes(pieces: list[_Piece], brackets: bool) -> None:
+    """Give unattributed pieces the speaker named by their `Name:` (or `[Name]`) prefix."""
+    found: list[tuple[_Piece, str, str]] = []
+    for piece in pieces:
+        if piece.speaker is not None:
+            continue
+        match = _COLON_PREFIX.fullmatch(piece.text) or (brackets and _BRACKET_PREFIX.fullmatch(piece.text))
+        if match and is_name_like(match["label"]):
+            found.append((piece, match["label"].strip(), match["text"]))
+    zoom_like = len(found) * 2 >= sum(1 for piece in pieces if piece.speaker is None)
+    accepted = {label for _, label, _ in found} if zoom_like else confirm_speakers(
+        label for _, label, _ in found)
+    for piece, label, text in found:
+        if label in accepted:
+            piece.speaker, piece.text = label, text
+
+
+def _turns(cues: list[_Cue], brackets: bool) -> list[RawTurn]:
+    pieces = [piece for cue in cues for piece in _voices(cue)]
+    _resolve_prefixes(pieces, brackets)
+    turns: list[RawTurn] = []
+    for piece in pieces:
+        if turns and turns[-1].speaker == piece.speaker:
+            turns[-1].text += " " + piece.text
+            turns[-1].end_time = piece.end
+        else:
+            turns.append(RawTurn(piece.text, piece.speaker, piece.start, piece.end))
+    return turns
+
+
+def _header_line(lines: list[str]) -> int:
+    """Index of the WEBVTT line (blank lines before it are tolerated)."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or not re.fullmatch(r"WEBVTT(?:[ \t].*)?", lines[first].strip()):
+        raise IngestError("not a WebVTT file (missing the WEBVTT header)")
+    return first
+
+
+def parse_vtt(text: str) -> Parsed:
+    """Decoded, normalised WebVTT text → turns (Teams voices, Zoom prefixes, plain captions)."""
+    lines = text.split("\n")
+    header = _header_line(lines)
+    cues = []
+    for number, block in _blocks(lines, header):
+        if number == header + 1 or re.match(r"(NOTE|STYLE|REGION)(\s|$)", block[0]):
+            continue  # the header block, comments, style sheets and region definitions
+        if "-->" in block[0]:
+            cues.append(_cue(number, block, 0))
+        elif len(block) > 1 and "-->" in block[1]:
+            cues.append(_cue(number, block, 1))  # an id line first (Teams: "<guid>/12-0")
+        else:
+            raise IngestError(f"line {number}: text outside a cue: '{block[0][:60]}' "
+                              "(expected a cue timing line hh:mm:ss.mmm --> hh:mm:ss.mmm)")
+    turns = _turns(cues, brackets=False)
+    if not turns:
+        raise IngestError("the WebVTT file contains no cues")
+    return Parsed(format="vtt", turns=turns)
+
+
+def parse_srt(text: str) -> Parsed:
+    """Decoded, normalised SRT text → turns (speakers from `Name:`, `[Name]` or `<v Name>`)."""
+    cues = []
+    for number, block in _blocks(text.split("\n"), 0):
+        if "-->" in block[0]:
+            cues.append(_cue(number, block, 0))  # the cue number is missing: tolerated
+        elif block[0].strip().isdigit() and len(block) > 1:
+            cues.append(_cue(number, block, 1))
+        else:
+            raise IngestError(f"line {number}: expected a cue number and a timing line "
+                              f"(00:00:01,000 --> 00:00:04,000), found '{block[0][:60]}'")
+    turns = _turns(cues, brackets=True)
+    if not turns:
+        raise IngestError("the SRT file contains no cues")
+    return Parsed(format="srt", turns=turns)
