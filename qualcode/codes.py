@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from qualcode.codebook import PATH_SEPARATOR, Codebook, CodebookError, CodeSpec
 from qualcode.errors import QualcodeError
 from qualcode.model import Code, Coding, Project, new_guid
-from qualcode.store import record
+from qualcode.store import atomic, record
 
 SPEC_FIELDS = ("definition", "include", "exclude", "examples", "counter_examples", "color", "tags", "translations")
 
@@ -112,6 +112,7 @@ def _apply(code: Code, spec: CodeSpec, parent: Code | None, order: int) -> bool:
     return bool(set(changed) - {"order"})
 
 
+@atomic
 def load_codebook(session: Session, project: Project, book: Codebook, warnings: list[str]) -> LoadReport:
     """Add, update, archive or remove codes so that the project's tree matches the codebook."""
     tree = CodeTree(session, project)
@@ -181,6 +182,7 @@ def _check_fields(fields: dict) -> None:
         raise QualcodeError(f"unknown code field(s): {', '.join(sorted(unknown))}")
 
 
+@atomic
 def add_code(session: Session, project: Project, path: str, **fields) -> Code:
     """Create a code at `path`; its parent must exist."""
     tree = CodeTree(session, project)
@@ -197,6 +199,7 @@ def add_code(session: Session, project: Project, path: str, **fields) -> Code:
     return code
 
 
+@atomic
 def update_code(session: Session, project: Project, path: str, **fields) -> Code:
     """Change a code's definition, criteria, examples, colour, tags or translations."""
     tree = CodeTree(session, project)
@@ -210,6 +213,7 @@ def update_code(session: Session, project: Project, path: str, **fields) -> Code
     return code
 
 
+@atomic
 def rename_code(session: Session, project: Project, path: str, new_name: str) -> Code:
     tree = CodeTree(session, project)
     code = tree.find(path)
@@ -223,6 +227,7 @@ def rename_code(session: Session, project: Project, path: str, new_name: str) ->
     return code
 
 
+@atomic
 def move_code(session: Session, project: Project, path: str, new_parent_path: str | None) -> Code:
     """Put a code (with its subtree) under another parent, or at the top with None/''."""
     tree = CodeTree(session, project)
@@ -241,6 +246,7 @@ def move_code(session: Session, project: Project, path: str, new_parent_path: st
     return code
 
 
+@atomic
 def archive_code(session: Session, project: Project, path: str) -> Code:
     """Hide a code from coding; its codings stay and it can be restored by a reload."""
     tree = CodeTree(session, project)
@@ -251,6 +257,7 @@ def archive_code(session: Session, project: Project, path: str) -> Code:
     return code
 
 
+@atomic
 def merge_codes(session: Session, project: Project, source_path: str, target_path: str) -> dict:
     """Fold `source` into `target`: codings become the union, children move, source is archived."""
     tree = CodeTree(session, project)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import getpass
 import os
+import functools
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -29,6 +30,7 @@ from qualcode.model import Event, Project
 DEFAULT_DB = "qualcode.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_WRITE_LOCK = 0x5155414C  # "QUAL": the advisory lock that serialises writers
+F = TypeVar("F", bound=Callable)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -161,3 +163,14 @@ def record(session: Session, project_id: int, action: str, target_kind: str, tar
     session.add(ev)
     return ev
 
+
+
+def atomic(operation: F) -> F:
+    """Run a repository operation (session first) inside a savepoint: all of it or none of it,
+    even when the caller catches its error and commits the rest of the transaction."""
+
+    @functools.wraps(operation)
+    def wrapper(session: Session, *args, **kwargs):
+        with session.begin_nested():
+            return operation(session, *args, **kwargs)
+    return wrapper  # type: ignore[return-value]
