@@ -98,8 +98,13 @@ def methods(language: str) -> dict[str, Segmenter]:
     for pipeline in SPACY_BASELINES[language]:
         compared[f"spacy blank {pipeline}"] = _spacy_segmenter(pipeline)
     compared["razdel"] = lambda text: [s.stop for s in razdel.sentenize(text)]
-    compared["qualcode (razdel + rules)"] = lambda text: [e for _, e in sentence_spans(text, language)]
+    compared["qualcode (razdel + rules)"] = qualcode_segmenter(language)
     return compared
+
+
+def qualcode_segmenter(language: str) -> Segmenter:
+    """What qualcode.segment ships for `language`."""
+    return lambda text: [end for _, end in sentence_spans(text, language)]
 
 
 def _spacy_segmenter(language: str) -> Segmenter:

@@ -8,9 +8,9 @@ shared/data/ud (bench/segment_eval.py; boundary F1, sentences joined by one spac
 
 so Russian, Kazakh and English use razdel, followed by a merge over abbreviations razdel does not
 know (Kazakh "ж." = year, "б.з.б.", "млрд." before "АҚШ"; English "e.g.", "i.e.", "Prof.").
-Razdel is also ~10x faster (~25,000 sentences/s against ~2,500). Other languages fall back to the
-spaCy sentencizer over a blank pipeline (the language's own where spaCy has it, else "xx"), which
-knows sentence-final marks of many scripts (。 । ؟) that razdel does not. In every language a
+Razdel is also 5-10x faster (~25,000 sentences/s against 2,500-5,000). Other languages fall
+back to the spaCy sentencizer over a blank pipeline (the language's own where spaCy has it, else
+"xx"), which knows sentence-final marks of many scripts (。 । ؟) that razdel does not. In every language a
 newline ends a sentence: a line break inside a turn is a paragraph break, not a wrap.
 """
 
@@ -96,7 +96,9 @@ def _line_sentences(line: str, language: str) -> list[Span]:
     return [span for span in stripped if span]
 
 
-def _join_after_abbreviations(text: str, spans: list[Span], abbreviations: frozenset) -> list[Span]:
+def _join_after_abbreviations(
+    text: str, spans: list[Span], abbreviations: frozenset
+) -> list[Span]:
     """Merge a sentence into the next when it ends in an abbreviation that cannot end one."""
     joined: list[Span] = []
     for start, end in spans:

@@ -146,7 +146,16 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if not candidates:
         raise IngestError("cannot be decoded (not UTF-8, UTF-16, cp1251 or KOI8-R); pass --encoding")
     _, name, text = max(candidates)
+    if _plausible_share(text) < 0.9:
+        raise IngestError("cannot be decoded (not UTF-8, UTF-16, cp1251 or KOI8-R text); pass --encoding")
     return text, name
+
+
+def _plausible_share(text: str) -> float:
+    """Share of characters that ordinary prose uses; a wrong code page yields box drawings and symbols."""
+    sample = text[:20000]
+    usual = sum(1 for ch in sample if ch.isalnum() or ch.isspace() or ch in ".,:;!?-–—()\"'«»[]/%№…")
+    return usual / max(1, len(sample))
 
 
 def normalize(text: str) -> str:
