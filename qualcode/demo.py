@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from qualcode.ingest.detect import FORMATS
 from qualcode.ingest.importer import ImportOptions, import_files
+from qualcode.ingest.sidecar import is_sidecar
 from qualcode.model import Document
 from qualcode.codebook import read_codebook_file
 from qualcode.codes import load_codebook
@@ -19,7 +20,7 @@ DEMO_CODEBOOK = "public_services.yaml"
 def transcript_files(folder: Path) -> list[Path]:
     """Importable files in a folder, leaving out attribute sidecars and notes."""
     return sorted(p for p in folder.iterdir()
-                  if p.suffix.lstrip(".").lower() in FORMATS and ".attributes." not in p.name)
+                  if p.suffix.lstrip(".").lower() in FORMATS and not is_sidecar(p))
 
 
 def build_demo(store: Store, transcripts: Path, codebooks: Path) -> str:

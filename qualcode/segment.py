@@ -18,8 +18,6 @@ import functools
 import re
 
 import razdel
-import spacy
-from spacy.language import Language
 
 from qualcode.errors import QualcodeError
 
@@ -116,8 +114,11 @@ def _ends_in(sentence: str, abbreviations: frozenset) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _pipeline(language: str) -> Language:
-    """A blank spaCy pipeline with a sentencizer; built once per language (it takes ~0.1–0.5 s)."""
+def _pipeline(language: str):
+    """A blank spaCy pipeline with a sentencizer; built once per language (it takes ~0.1–0.5 s).
+    spaCy is imported here, not at module level: it costs seconds and en/ru/kk never need it."""
+    import spacy
+
     try:
         nlp = spacy.blank(language)
     except ImportError:  # no spaCy class, or one that needs an extra tokenizer package

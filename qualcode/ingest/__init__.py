@@ -10,9 +10,10 @@ from qualcode.ingest import detect
 from qualcode.ingest.base import Parsed
 
 
-def _read_text(data: bytes, encoding: str | None) -> tuple[str, str]:
+def _read_text(data: bytes, encoding: str | None, normalise: bool = True) -> tuple[str, str]:
     text, used = detect.decode(data, encoding)
-    text = detect.normalize(text)
+    if normalise:
+        text = detect.normalize(text)
     if not text.strip():
         raise detect.IngestError("the file contains no text")
     return text, used
@@ -27,7 +28,8 @@ def read_source(data: bytes, fmt: str, encoding: str | None = None,
         return docx.parse_docx(data)
     if fmt == "xlsx":
         return tables.parse_xlsx(data)
-    decoded, used = _read_text(data, encoding)
+    # tables keep their tabs (a TSV delimiter); their reader normalises each cell
+    decoded, used = _read_text(data, encoding, normalise=fmt != "csv")
     if fmt == "txt":
         parsed = plain.parse_txt(decoded, declared=speakers)
     elif fmt == "vtt":

@@ -4,6 +4,8 @@ Every format becomes the same plain text: one block per turn, written
 `Speaker: utterance`, titles on their own, blocks separated by a blank line.
 A turn's offsets cover only the utterance, so segments never include the
 speaker label, and the text still reads as a transcript when exported.
+Unattributed lines before the first speaker (a header such as "Focus group
+3, Shymkent") are kept as titles, outside any turn.
 """
 
 from __future__ import annotations
@@ -47,11 +49,15 @@ def assemble(parsed: Parsed) -> tuple[str, list[PlacedTurn]]:
         length += len(piece)
         return start
 
+    attributed = any(turn.speaker for turn in parsed.turns)
+    preamble = True
     for turn in parsed.turns:
         body = _clean(turn.text)
         if not body:
             continue
-        if turn.title:
+        # text before the first speaker of a transcript is its heading, not somebody's turn
+        preamble = preamble and not turn.speaker
+        if turn.title or (attributed and preamble):
             append(body)
             continue
         speaker = _clean(turn.speaker or "") or None

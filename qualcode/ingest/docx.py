@@ -11,8 +11,10 @@ and pseudo-headings ("**Вопрос 1**").
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
+from collections.abc import Iterable
 from io import BytesIO
 
 import docx
@@ -35,6 +37,7 @@ _RUNS = ("./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r"
          " | ./w:sdt/w:sdtContent/w:r | ./w:fldSimple/w:r")
 _TITLE_STYLES = ("heading", "title", "subtitle", "заголовок")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_WRONG_TYPE = re.compile(r"file '[^']*' is not a Word file, content type is '([^']*)'")
 _BROKEN = (OpcError, PythonDocxError, KeyError, ValueError, AttributeError,
            etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError)
 
@@ -92,7 +95,7 @@ def _table_lines(table: Table) -> list[Line]:
     """A row "speaker | text" of a two-column table is a turn; other rows are text."""
     lines: list[Line] = []
     for row in table.rows:
-        cells = list({id(cell._tc): cell for cell in row.cells}.values())  # merged cells repeat
+        cells = list({cell._tc: cell for cell in row.cells}.values())  # merged cells repeat
         texts = [_cell_text(cell) for cell in cells]
         joined = " | ".join(text for text in texts if text)
         if not joined:
@@ -103,6 +106,15 @@ def _table_lines(table: Table) -> list[Line]:
         else:
             lines.extend(Line(line) for line in split_lines(joined))
     return lines
+
+
+def _reason(err: Exception) -> str:
+    """python-docx's message, minus quoting and the in-memory file's repr."""
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    text = (str(err).splitlines() or [type(err).__name__])[0]
+    wrong = _WRONG_TYPE.search(text)
+    return f"its main part is '{wrong[1]}'" if wrong else text[:200]
 
 
 def _document_lines(data: bytes) -> list[Line]:
@@ -116,17 +128,17 @@ def _document_lines(data: bytes) -> list[Line]:
     return lines
 
 
-def parse_docx(data: bytes) -> Parsed:
-    """A .docx file's bytes → speaker turns, refusing damaged or empty documents."""
+def parse_docx(data: bytes, declared: Iterable[str] = frozenset()) -> Parsed:
+    """A .docx file's bytes → speaker turns, refusing damaged or empty documents;
+    `declared` labels are speakers even when they speak once."""
     if data.startswith(_OLE_MAGIC):
-        raise IngestError("is an old .doc or a password-protected Word file; save it as .docx without a password")
+        raise IngestError("this is an old .doc or a password-protected Word file; save it as .docx without a password")
     detect.open_zip(data, "Word document")
     try:
         lines = _document_lines(data)
     except _BROKEN as err:
-        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-        raise IngestError(f"not a valid Word document: {reason}") from None
-    turns = build_turns(lines)
+        raise IngestError(f"not a valid Word document: {_reason(err)}") from None
+    turns = build_turns(lines, declared)
     if not turns:
         raise IngestError("the Word document contains no text")
     return Parsed(format="docx", turns=turns)

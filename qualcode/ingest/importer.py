@@ -143,6 +143,9 @@ def import_one(store: Store, path: Path, options: ImportOptions) -> ImportResult
                 select(Document).where(Document.project_id == project.id, Document.sha256 == sha)).first()
             if existing:
                 return ImportResult(file=str(path), status="unchanged", **document_summary(existing))
+        if sidecar.is_sidecar(path):
+            raise IngestError("is an attributes sidecar, not a transcript (it is applied to its transcript "
+                              "automatically, or pass it with --attributes)")
         fmt = detect.detect_format(path, data, options.format)
         result.format = fmt
         found = options.attributes or sidecar.find_sidecar(path)

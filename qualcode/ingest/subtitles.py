@@ -24,9 +24,10 @@ from qualcode.ingest.speakers import confirm_speakers, is_name_like
 _STAMP = r"(?:\d+:)?[0-5]?\d:[0-5]\d(?:[.,]\d{1,3})?"
 _TIMING = re.compile(rf"\s*(?P<start>{_STAMP})\s*-->\s*(?P<end>{_STAMP})(?:\s.*)?")
 _SECONDS = re.compile(r"\d+(?:[.,]\d+)?")
-_TAG = re.compile(r"<[^>]*>")
-# <v Name>, <v.loud Name>; a voice without a name leaves the text unattributed
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>")
+# markup: WebVTT/SRT tags, and SRT's ASS overrides such as {\an8}
+_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+# <v Name>, <v.loud Name> open a voice, </v> closes it; no name = unattributed
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>|</v>")
 _COLON_PREFIX = re.compile(r"(?P<label>[^:]{1,60}?)\s*:\s+(?P<text>.+)", re.S)
 _BRACKET_PREFIX = re.compile(r"\[(?P<label>[^\]]{1,60})\]\s*(?P<text>.+)", re.S)
 
@@ -98,10 +99,9 @@ def _voices(cue: _Cue) -> list[_Piece]:
     pieces: list[_Piece] = []
     speaker: str | None = None
     position = 0
-    for match in re.finditer(r"<v[\s.][^>]*>|<v>|</v>", cue.payload):
+    for match in _VOICE.finditer(cue.payload):
         pieces.append(_Piece(_clean(cue.payload[position:match.start()]), speaker, cue.start, cue.end))
-        voice = _VOICE.fullmatch(match.group())
-        speaker = (_clean(voice["name"] or "") or None) if voice else None
+        speaker = _clean(match["name"] or "") or None
         position = match.end()
     pieces.append(_Piece(_clean(cue.payload[position:]), speaker, cue.start, cue.end))
     return [piece for piece in pieces if piece.text]

@@ -8,8 +8,9 @@ Transcription tools and typists write speakers in a handful of layouts:
     Teams cues:   0:00:03.120 --> 0:00:07.400 / Name / text
 
 A label only counts once speakers.confirm_speakers accepts it, so a one-off
-"Итог: всё плохо" stays in the current turn; Rev headers and Teams cue names
-are unambiguous layouts and count as declared. Lines without a label continue
+"Итог: всё плохо" stays in the current turn; a label after a leading
+timestamp, a Rev header and a Teams cue name are unambiguous layouts and
+count as declared. Lines without a label continue
 the current turn; a timestamp without a confirmed label starts an
 unattributed turn, since the time marks a new utterance.
 """
@@ -26,13 +27,15 @@ from qualcode.ingest.base import Parsed, RawTurn
 from qualcode.ingest.speakers import confirm_speakers, is_name_like
 
 TIME = r"\d{1,3}(?::[0-5]?\d){1,2}(?:[.,]\d{1,3})?"
+# a label is short and ends in a non-space: bounded so that long lines cannot backtrack for long
+_LABEL = r"(?P<label>[^:\[\]]{0,79}?[^:\[\]\s])"
 _ARROW = re.compile(rf"(?P<start>{TIME})\s*-->\s*(?P<end>{TIME})")
 _LEADING_STAMP = re.compile(rf"[\[(](?P<time>{TIME})[\])]\s*(?P<rest>.*)", re.S)
-_LABEL_STAMP = re.compile(rf"(?P<label>[^:\[\]]+?)\s*[\[(](?P<time>{TIME})[\])]\s*(?:(?P<colon>:)\s*(?P<text>.*))?", re.S)
-_LABEL_TIME = re.compile(rf"(?P<label>[^:\[\]]+?)\s+(?P<time>{TIME})")
+_LABEL_STAMP = re.compile(rf"{_LABEL}\s*[\[(](?P<time>{TIME})[\])]\s*(?:(?P<colon>:)\s*(?P<text>.*))?", re.S)
+_LABEL_TIME = re.compile(rf"{_LABEL}\s+(?P<time>{TIME})")
 # markdown emphasis around the label ("**Модератор:**") is tolerated; a colon followed
 # by a digit or "/" is a clock time or a URL, not a label
-_LABEL_COLON = re.compile(r"[*_]*(?P<label>[^:]+?)[*_]*\s*:(?![\d/])[*_]*\s*(?P<text>.*)", re.S)
+_LABEL_COLON = re.compile(rf"[*_]*{_LABEL}[*_]*\s*:(?![\d/])[*_]*\s*(?P<text>.*)", re.S)
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\u2028\u2029]")
 
 
@@ -85,6 +88,7 @@ def _labelled(line: str) -> tuple[str, str, float | None, bool] | None:
     """(label, text, time, certain) when the line starts with a label in any layout.
 
     Rev's "Name (00:00:01):" is certain; "Name 0:03" or "Name:" may be prose.
+    (A label after a leading "[00:01:02]" is certain too: see _head.)
     """
     for pattern in (_LABEL_STAMP, _LABEL_TIME, _LABEL_COLON):
         match = pattern.fullmatch(line)
@@ -109,7 +113,7 @@ def _head(line: Line) -> _Head | None:
     found = _labelled(text)
     if found:
         label, rest, time, certain = found
-        return _Head(label, rest, text, start if stamp else time, timed=bool(stamp), certain=certain)
+        return _Head(label, rest, text, start if stamp else time, timed=bool(stamp), certain=certain or bool(stamp))
     return _Head(None, text, text, start, timed=True) if stamp else None
 
 
@@ -137,11 +141,11 @@ def _tidy(parts: list[str]) -> str:
 
 
 def _chain_end_times(turns: list[RawTurn]) -> None:
-    """A turn without an end time ends where the next timed turn starts."""
+    """A timed turn without an end ends where the next turn starts, if that is timed."""
     timed = [turn for turn in turns if not turn.title]
     for turn, after in zip(timed, timed[1:]):
-        if turn.end_time is None and after.start_time is not None and (
-            turn.start_time is None or after.start_time >= turn.start_time
+        if turn.end_time is None and None not in (turn.start_time, after.start_time) and (
+            after.start_time >= turn.start_time
         ):
             turn.end_time = after.start_time
 
@@ -185,9 +189,10 @@ def build_turns(lines: list[Line], declared: Iterable[str] = frozenset()) -> lis
     return [turn for turn in turns if turn.text]
 
 
-def parse_txt(text: str) -> Parsed:
-    """A decoded, normalised .txt transcript → speaker turns."""
-    turns = build_turns([Line(line) for line in split_lines(text)])
+def parse_txt(text: str, declared: Iterable[str] = frozenset()) -> Parsed:
+    """A decoded, normalised .txt transcript → speaker turns; `declared` labels
+    (e.g. from an attribute sidecar) are speakers even when they speak once."""
+    turns = build_turns([Line(line) for line in split_lines(text)], declared)
     if not turns:
         raise IngestError("the text file contains no text")
     return Parsed(format="txt", turns=turns)

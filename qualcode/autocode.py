@@ -1,0 +1,154 @@
+"""Suggestion engines: zero-shot from the codebook, learned from human decisions, and their blend.
+
+Multi-label: every (segment, code) pair is scored on its own, and each code
+gets its own threshold. The engines work on plain arrays so that the store
+glue (`qualcode.suggest`) and the evaluation (`evaluate`) share them.
+
+Zero-shot. A code's prototype texts are its name with definition, its
+include criterion and each example; exclude and counter-examples are
+prototypes that push away. A segment's raw score is its best similarity to
+a positive prototype, lowered by how much closer it is to a negative one.
+Raw cosines are not comparable across codes (a vague definition is close to
+everything), so each code's scores are standardised over the corpus and a
+pair is suggested when it stands out for that code (per-code threshold) and
+is near the segment's best code.
+
+Learned. Per code, a logistic regression on the segment embedding plus
+character n-grams (the default model knows English far better than Russian
+or Kazakh; n-grams carry the words it does not know), trained on human
+decisions: accepted and manual are positives, rejected ones negatives, and
+other codes' positives count as negatives. While a code has few positives
+its probability is blended with the zero-shot one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+ENGINES = ("zero-shot", "learned", "auto")
+Z_THRESHOLD = 1.0      # a zero-shot pair must stand this many SDs above the code's mean score …
+TOP_MARGIN = 0.08      # … and lie within this cosine of the segment's best code
+BLEND_HALF = 8         # positives at which learned and zero-shot weigh the same
+MIN_SCORE = 0.5
+
+
+@dataclass
+class CodeText:
+    """What the engines know of one code."""
+
+    key: str                      # the code path
+    positives: list[str]
+    negatives: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_fields(cls, key: str, name: str, definition: str, include: str, examples: list[str],
+                    exclude: str = "", counter_examples: list[str] | None = None) -> "CodeText":
+        head = f"{name}: {definition}" if definition else name
+        positives = [t for t in [head, include, *examples] if t and t.strip()]
+        negatives = [t for t in [exclude, *(counter_examples or [])] if t and t.strip()]
+        return cls(key, positives, negatives)
+
+
+@dataclass
+class Scores:
+    """Per segment × code: probability-like score in [0, 1], and the engine's reason inputs."""
+
+    probability: np.ndarray       # (segments, codes)
+    threshold: np.ndarray         # (codes,) per-code cut-off on `probability`
+    evidence: np.ndarray          # (segments, codes) index of the prototype / example that matched best
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def zero_shot(segments: np.ndarray, prototypes: list[np.ndarray], anti: list[np.ndarray]) -> Scores:
+    """Zero-shot scores from L2-normalised segment and prototype vectors."""
+    n, k = segments.shape[0], len(prototypes)
+    raw = np.zeros((n, k), dtype=np.float32)
+    evidence = np.zeros((n, k), dtype=np.int32)
+    for j, (pos, neg) in enumerate(zip(prototypes, anti)):
+        sims = segments @ pos.T
+        evidence[:, j] = sims.argmax(axis=1)
+        best = sims.max(axis=1)
+        if len(neg):
+            push = segments @ neg.T
+            best = best - np.clip(push.max(axis=1) - best, 0, None)
+        raw[:, j] = best
+    mean, std = raw.mean(axis=0), raw.std(axis=0) + 1e-6
+    z = (raw - mean) / std
+    near_top = raw >= raw.max(axis=1, keepdims=True) - TOP_MARGIN
+    # a pair passes when z ≥ Z_THRESHOLD and it is near the top: map that point to probability 0.5
+    probability = _sigmoid(2.0 * (z - Z_THRESHOLD)) * np.where(near_top, 1.0, 0.6)
+    return Scores(probability.astype(np.float32), np.full(k, MIN_SCORE, dtype=np.float32), evidence)
+
+
+class NgramFeatures:
+    """Character n-grams fitted on the corpus being coded (cheap, and language-agnostic)."""
+
+    def __init__(self, texts: list[str]):
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, max_features=30000,
+                                          sublinear_tf=True, lowercase=True)
+        self.matrix = self.vectorizer.fit_transform(texts) if len(texts) >= 2 else None
+
+    def rows(self, index: np.ndarray):
+        return self.matrix[index] if self.matrix is not None else None
+
+
+def _design(embeddings: np.ndarray, ngrams: NgramFeatures | None, index: np.ndarray):
+    dense = sparse.csr_matrix(embeddings[index])
+    extra = ngrams.rows(index) if ngrams is not None else None
+    return dense if extra is None else sparse.hstack([dense, extra * 0.5], format="csr")
+
+
+def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes: int,
+            ngrams: NgramFeatures | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-code classifiers from decisions {code: {segment: positive?}}.
+
+    Returns probabilities (segments × codes, NaN where a code cannot be trained),
+    the number of positives per code, and the nearest positive segment per pair
+    (for reasons; -1 when none).
+    """
+    n = embeddings.shape[0]
+    probability = np.full((n, n_codes), np.nan, dtype=np.float32)
+    positives = np.zeros(n_codes, dtype=np.int32)
+    nearest = np.full((n, n_codes), -1, dtype=np.int64)
+    everything = np.arange(n)
+    design_all = _design(embeddings, ngrams, everything)
+    all_positive = {s for decisions in labels.values() for s, yes in decisions.items() if yes}
+    for j in range(n_codes):
+        own = labels.get(j, {})
+        pos = [s for s, yes in own.items() if yes]
+        neg = {s for s, yes in own.items() if not yes} | (all_positive - set(pos))
+        positives[j] = len(pos)
+        if not pos:
+            continue
+        pos_idx = np.array(pos)
+        nearest[:, j] = pos_idx[(embeddings @ embeddings[pos_idx].T).argmax(axis=1)]
+        if not neg:
+            continue
+        idx = np.array(pos + sorted(neg))
+        y = np.array([1] * len(pos) + [0] * len(neg))
+        model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=300, solver="liblinear")
+        model.fit(design_all[idx], y)
+        probability[:, j] = model.predict_proba(design_all)[:, 1]
+    return probability, positives, nearest
+
+
+def blend(zero: np.ndarray, learned_p: np.ndarray, positives: np.ndarray) -> np.ndarray:
+    """Weight learned probabilities by how many positives each code has; zero-shot fills the rest."""
+    weight = positives / (positives + BLEND_HALF)
+    mixed = weight * np.nan_to_num(learned_p, nan=0.0) + (1 - weight) * zero
+    return np.where(np.isnan(learned_p), zero, mixed).astype(np.float32)
+
+
+def uncertainty(probability: np.ndarray, positives: np.ndarray) -> np.ndarray:
+    """Per segment: how much a human decision would teach, favouring codes with few examples."""
+    closeness = 1.0 - np.abs(2.0 * probability - 1.0)          # 1 at p = 0.5
+    need = 1.0 / np.sqrt(1.0 + positives)                        # rare codes count more
+    return (closeness * need).max(axis=1)

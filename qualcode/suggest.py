@@ -1,0 +1,197 @@
+"""The auto-coder in a project: score segments in scope, write the machine's suggestions.
+
+The machine is a coder of its own. It never writes or changes a human's
+coding: a re-run replaces only its own suggestions that nobody has decided
+on yet, and skips (segment, code) pairs a human already coded or rejected.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, aliased
+
+from qualcode import autocode
+from qualcode.codes import CodeTree
+from qualcode.embed import Embedder, embed_texts, load_embedder
+from qualcode.errors import QualcodeError
+from qualcode.model import Code, Coder, Coding, Document, Participant, Segment, Turn
+from qualcode.store import Store, find_project, get_project, record
+
+MACHINE_CODER = "machine"
+POSITIVE = ("accepted", "manual")
+REASON_CHARS = 90
+
+
+@dataclass
+class Scope:
+    documents: list[str] = field(default_factory=list)   # names; empty = all
+    include_moderator: bool = False
+
+
+@dataclass
+class Corpus:
+    """Segments to score plus those carrying human decisions, with their texts."""
+
+    segment_ids: list[int]
+    texts: list[str]
+    in_scope: np.ndarray                      # bool per segment
+    document_ids: list[int]
+    decisions: dict[int, dict[int, bool]]     # code column → {row: positive?}
+    decided: set[tuple[int, int]]             # (segment id, code id) a human already settled
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
+
+
+def _load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[int]) -> Corpus:
+    docs = {d.id: d for d in session.scalars(select(Document).where(Document.project_id == project_id))}
+    if scope.documents:
+        unknown = set(scope.documents) - {d.name for d in docs.values()}
+        if unknown:
+            raise QualcodeError(f"no document named {', '.join(sorted(unknown))}")
+    wanted = {d.id for d in docs.values() if not scope.documents or d.name in scope.documents}
+    rows = session.execute(select(Segment.id, Segment.document_id, Segment.start, Segment.end, Participant.role)
+                           .join(Turn, Turn.id == Segment.turn_id)
+                           .outerjoin(Participant, Participant.id == Turn.participant_id)
+                           .where(Segment.document_id.in_(docs.keys()))
+                           .order_by(Segment.document_id, Segment.order)).all()
+    human = aliased(Coder)
+    coded = session.execute(select(Coding.segment_id, Coding.code_id, Coding.status)
+                            .join(human, human.id == Coding.coder_id)
+                            .where(human.kind == "human", Coding.segment_id.is_not(None),
+                                   Coding.code_id.in_(code_ids))).all()
+    decided_segments = {s for s, _, _ in coded}
+    column = {cid: j for j, cid in enumerate(code_ids)}
+    keep = [r for r in rows if r.id in decided_segments or (
+        r.document_id in wanted and (scope.include_moderator or r.role != "moderator"))]
+    position = {r.id: i for i, r in enumerate(keep)}
+    decisions: dict[int, dict[int, bool]] = {}
+    for segment_id, code_id, status in coded:
+        if segment_id in position:
+            decisions.setdefault(column[code_id], {})[position[segment_id]] = status in POSITIVE
+    return Corpus(segment_ids=[r.id for r in keep],
+                  texts=[docs[r.document_id].text[r.start:r.end] for r in keep],
+                  in_scope=np.array([r.document_id in wanted and (scope.include_moderator or r.role != "moderator")
+                                     for r in keep], dtype=bool),
+                  document_ids=[r.document_id for r in keep], decisions=decisions,
+                  decided={(s, c) for s, c, _ in coded})
+
+
+def machine_coder(session: Session, project_id: int, engine: str) -> Coder:
+    coder = session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == MACHINE_CODER)).first()
+    if coder is None:
+        coder = Coder(project_id=project_id, name=MACHINE_CODER, kind="machine", engine=engine, settings={})
+        session.add(coder)
+        session.flush()
+    coder.engine = engine
+    return coder
+
+
+def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None, min_score: float | None = None,
+                 embedder: Embedder | None = None, progress=None) -> dict:
+    """Score every segment in scope against every active code; store the suggestions that pass."""
+    started = time.perf_counter()
+    scope = scope or Scope()
+    if engine not in autocode.ENGINES:
+        raise QualcodeError(f"unknown engine '{engine}' (choose from {', '.join(autocode.ENGINES)})")
+    with store.read() as session:
+        project = find_project(session)
+        if project is None:
+            raise QualcodeError("the project is empty: import transcripts first")
+        tree = CodeTree(session, project)
+        codes = [c for c in tree.codes if not c.archived]
+        if not codes:
+            raise QualcodeError("the codebook is empty: load one with `qualcode codebook load FILE`")
+        code_texts = [autocode.CodeText.from_fields(tree.path(c), c.name, c.definition, c.include, c.examples,
+                                                    c.exclude, c.counter_examples) for c in codes]
+        corpus = _load_corpus(session, project.id, scope, [c.id for c in codes])
+        model_setting = project.embedding_model
+    warnings = [f'code "{t.key}" has no definition or examples: zero-shot suggestions rest on its name alone'
+                for t, c in zip(code_texts, codes) if not (c.definition or c.examples)]
+    if not corpus.in_scope.any():
+        raise QualcodeError("no segments in scope (is the project empty, or are all turns the moderator's?)")
+    embedder = embedder or load_embedder(model_setting)
+    vectors, _ = embed_texts(store, embedder, corpus.texts, progress)
+    prototype_texts = [t for c in code_texts for t in c.positives + c.negatives]
+    proto_vectors, _ = embed_texts(store, embedder, prototype_texts)
+    prototypes, anti, offset = [], [], 0
+    for c in code_texts:
+        prototypes.append(proto_vectors[offset:offset + len(c.positives)])
+        offset += len(c.positives)
+        anti.append(proto_vectors[offset:offset + len(c.negatives)])
+        offset += len(c.negatives)
+    zero = autocode.zero_shot(vectors, prototypes, anti)
+    probability, threshold, nearest = zero.probability, zero.threshold, None
+    if engine != "zero-shot" and corpus.decisions:
+        learned_p, positives, nearest = autocode.learned(vectors, corpus.decisions, len(codes),
+                                                         autocode.NgramFeatures(corpus.texts))
+        probability = (np.nan_to_num(learned_p, nan=0.0) if engine == "learned"
+                       else autocode.blend(zero.probability, learned_p, positives))
+    elif engine == "learned":
+        raise QualcodeError("the learned engine needs human decisions first (accept, reject or code some segments)")
+    cut = np.maximum(threshold, min_score if min_score is not None else autocode.MIN_SCORE)
+    rows = []
+    for i, j in zip(*np.nonzero((probability >= cut) & corpus.in_scope[:, None])):
+        segment_id, code = corpus.segment_ids[i], codes[j]
+        if (segment_id, code.id) in corpus.decided:
+            continue
+        if nearest is not None and nearest[i, j] >= 0 and engine != "zero-shot" and j in corpus.decisions:
+            reason = f"like coded segment «{_short(corpus.texts[nearest[i, j]])}»"
+        else:
+            matched = code_texts[j].positives[zero.evidence[i, j]]
+            what = "definition" if zero.evidence[i, j] == 0 else ("include criterion" if matched == code.include
+                                                                  else "example")
+            reason = f"matches the {what} «{_short(matched)}»"
+        rows.append((segment_id, code.id, float(probability[i, j]), reason))
+    written = _write_suggestions(store, engine, corpus, rows)
+    return {"suggestions": written, "segments": int(corpus.in_scope.sum()),
+            "seconds": round(time.perf_counter() - started, 2), "model": embedder.model_id, "engine": engine,
+            "warnings": warnings}
+
+
+def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tuple[int, int, float, str]]) -> int:
+    spans = {}
+    with store.write() as session:
+        project = get_project(session)
+        coder = machine_coder(session, project.id, engine)
+        scoped = [s for s, inside in zip(corpus.segment_ids, corpus.in_scope) if inside]
+        for s in session.execute(select(Segment.id, Segment.document_id, Segment.start, Segment.end)
+                                 .where(Segment.id.in_(scoped))):
+            spans[s.id] = s
+        decided_on = select(Coding.based_on_id).where(Coding.based_on_id.is_not(None))
+        for chunk in range(0, len(scoped), 500):
+            session.execute(delete(Coding).where(
+                Coding.coder_id == coder.id, Coding.status == "suggested",
+                Coding.segment_id.in_(scoped[chunk:chunk + 500]), Coding.id.not_in(decided_on)))
+        session.add_all(Coding(coder_id=coder.id, code_id=code_id, document_id=spans[segment_id].document_id,
+                               segment_id=segment_id, start=spans[segment_id].start, end=spans[segment_id].end,
+                               status="suggested", score=round(score, 4), reason=reason)
+                        for segment_id, code_id, score, reason in rows)
+        record(session, project.id, "autocode", "coder", coder.id,
+               after={"engine": engine, "segments": len(scoped), "suggestions": len(rows)})
+    return len(rows)
+
+
+def pending_suggestions(session: Session, document: str | None = None) -> list[dict]:
+    """The machine's suggestions nobody has decided on, best first within each segment."""
+    project = find_project(session)
+    if project is None:
+        return []
+    tree = CodeTree(session, project)
+    decision = aliased(Coding)
+    query = (select(Coding, Document.name, Document.text).join(Coder, Coder.id == Coding.coder_id)
+             .join(Document, Document.id == Coding.document_id)
+             .where(Coder.project_id == project.id, Coder.kind == "machine", Coding.status == "suggested",
+                    ~select(decision.id).where(decision.based_on_id == Coding.id).exists())
+             .order_by(Document.id, Coding.start, Coding.score.desc()))
+    if document:
+        query = query.where(Document.name == document)
+    return [{"id": c.id, "segment": c.segment_id, "code": tree.path(tree.by_id[c.code_id]), "score": c.score,
+             "reason": c.reason, "document": name, "start": c.start, "end": c.end, "text": text[c.start:c.end]}
+            for c, name, text in session.execute(query)]
