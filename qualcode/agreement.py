@@ -285,6 +285,8 @@ def alpha_interval(counts, resamples: int = 1000, seed: int = 0, level: float = 
     alphas = np.concatenate([_alpha((_resample(rng, units, min(batch, resamples - start)) @ per_unit)
                                     .reshape(-1, k, k)) for start in range(0, resamples, batch)])
     alphas = alphas[~np.isnan(alphas)]
+    if not len(alphas):
+        return None
     low, high = np.quantile(alphas, [(1 - level) / 2, (1 + level) / 2])
     return [float(low), float(high)]
 

@@ -2,7 +2,8 @@ import pytest
 
 from qualcode.errors import IngestError
 from qualcode.ingest.detect import decode, normalize
-from qualcode.ingest.text import parse_time, parse_txt
+from qualcode.ingest.text import parse_txt
+from qualcode.ingest.times import to_seconds
 
 KAZAKH_GROUP = """Фокус-топ №2, Алматы
 
@@ -181,8 +182,8 @@ def test_no_text_is_refused(text):
 @pytest.mark.parametrize("stamp, seconds", [
     ("0:03", 3.0), ("02:03", 123.0), ("1:02:03", 3723.0), ("0:0:5.160", 5.16), ("00:00:01,5", 1.5), ("75:30", 4530.0),
 ])
-def test_parse_time(stamp, seconds):
-    assert parse_time(stamp) == pytest.approx(seconds)
+def test_to_seconds(stamp, seconds):
+    assert to_seconds(stamp) == pytest.approx(seconds)
 
 
 def test_declared_speaker_counts_on_first_appearance():

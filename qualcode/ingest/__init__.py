@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from qualcode.errors import IngestError
 from qualcode.ingest import detect
 from qualcode.ingest.base import Parsed
 
@@ -15,7 +16,7 @@ def _read_text(data: bytes, encoding: str | None, normalise: bool = True) -> tup
     if normalise:
         text = detect.normalize(text)
     if not text.strip():
-        raise detect.IngestError("the file contains no text")
+        raise IngestError("the file contains no text")
     return text, used
 
 
@@ -25,7 +26,7 @@ def read_source(data: bytes, fmt: str, encoding: str | None = None,
     from qualcode.ingest import docx, subtitles, tables, text as plain
 
     if fmt == "docx":
-        return docx.parse_docx(data)
+        return docx.parse_docx(data, declared=speakers)
     if fmt == "xlsx":
         return tables.parse_xlsx(data)
     # tables keep their tabs (a TSV delimiter); their reader normalises each cell
@@ -39,6 +40,6 @@ def read_source(data: bytes, fmt: str, encoding: str | None = None,
     elif fmt == "csv":
         parsed = tables.parse_csv(decoded)
     else:
-        raise detect.IngestError(f"no reader for format '{fmt}'")
+        raise IngestError(f"no reader for format '{fmt}'")
     parsed.encoding = used
     return parsed

@@ -70,7 +70,7 @@ def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError) as err:
-        raise IngestError(f"not a valid {what} file (damaged or truncated zip: {err})") from None
+        raise IngestError(f"not a valid {what} (damaged or truncated zip: {err})") from None
     if len(infos) > ZIP_MAX_ENTRIES:
         raise IngestError(f"{what} has {len(infos)} entries, over the limit of {ZIP_MAX_ENTRIES}")
     total = sum(i.file_size for i in infos)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from qualcode.errors import IngestError
 from qualcode.ingest.base import Parsed, RawTurn
+from qualcode.ingest.times import to_seconds
 from qualcode.ingest.speakers import confirm_speakers, is_name_like
 
 _STAMP = r"(?:\d+:)?[0-5]?\d:[0-5]\d(?:[.,]\d{1,3})?"
@@ -37,10 +38,7 @@ def parse_timestamp(stamp: str) -> float:
     stamp = stamp.strip()
     if not (re.fullmatch(_STAMP, stamp) or _SECONDS.fullmatch(stamp)):
         raise ValueError(f"not a time: {stamp!r}")
-    seconds = 0.0
-    for part in stamp.replace(",", ".").split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds
+    return to_seconds(stamp)
 
 
 @dataclass

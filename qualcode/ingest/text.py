@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from qualcode.errors import IngestError
+from qualcode.ingest.times import to_seconds
 from qualcode.ingest.base import Parsed, RawTurn
 from qualcode.ingest.speakers import confirm_speakers, is_name_like
 
@@ -37,14 +38,6 @@ _LABEL_TIME = re.compile(rf"{_LABEL}\s+(?P<time>{TIME})")
 # by a digit or "/" is a clock time or a URL, not a label
 _LABEL_COLON = re.compile(rf"[*_]*{_LABEL}[*_]*\s*:(?![\d/])[*_]*\s*(?P<text>.*)", re.S)
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\u2028\u2029]")
-
-
-def parse_time(stamp: str) -> float:
-    """'1:02:03.5', '02:03' or Teams' '0:0:5,160' → seconds."""
-    seconds = 0.0
-    for part in stamp.replace(",", ".").split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds
 
 
 def split_lines(text: str) -> list[str]:
@@ -94,7 +87,7 @@ def _labelled(line: str) -> tuple[str, str, float | None, bool] | None:
         match = pattern.fullmatch(line)
         if match:
             found = match.groupdict()
-            time = parse_time(found["time"]) if found.get("time") else None
+            time = to_seconds(found["time"]) if found.get("time") else None
             return _clean_label(found["label"]), (found.get("text") or "").strip(), time, bool(found.get("colon"))
     return None
 
@@ -105,11 +98,11 @@ def _head(line: Line) -> _Head | None:
     text = line.text.strip()
     arrow = _ARROW.fullmatch(text)
     if arrow:
-        return _Head(None, "", "", parse_time(arrow["start"]), parse_time(arrow["end"]), timed=True)
+        return _Head(None, "", "", to_seconds(arrow["start"]), to_seconds(arrow["end"]), timed=True)
     stamp = _LEADING_STAMP.fullmatch(text)
     if stamp:
         text = stamp["rest"].strip()
-    start = parse_time(stamp["time"]) if stamp else None
+    start = to_seconds(stamp["time"]) if stamp else None
     found = _labelled(text)
     if found:
         label, rest, time, certain = found
