@@ -9,9 +9,10 @@ include criterion and each example; exclude and counter-examples are
 prototypes that push away. A segment's raw score is its best similarity to
 a positive prototype, lowered by how much closer it is to a negative one.
 Raw cosines are not comparable across codes (a vague definition is close to
-everything), so each code's scores are standardised over the corpus and a
-pair is suggested when it stands out for that code (per-code threshold) and
-is near the segment's best code.
+everything) nor across segments (the default model puts all Cyrillic text
+close together), so the score matrix is double-centred (segment and code
+means removed) and standardised; a pair is suggested when it stands out
+and is near the segment's best code.
 
 Learned. Per code, a logistic regression on the segment embedding plus
 character n-grams (the default model knows English far better than Russian
@@ -80,8 +81,12 @@ def zero_shot(segments: np.ndarray, prototypes: list[np.ndarray], anti: list[np.
             push = segments @ neg.T
             best = best - np.clip(push.max(axis=1) - best, 0, None)
         raw[:, j] = best
-    mean, std = raw.mean(axis=0), raw.std(axis=0) + 1e-6
-    z = (raw - mean) / std
+    # Remove what a pair's cosine owes to its segment (a script or style the model places near
+    # everything) and to its code (a vague definition), then standardise what is left.
+    residual = raw - raw.mean(axis=1, keepdims=True) - raw.mean(axis=0) + raw.mean()
+    # scale by the segment's own spread, floored by the corpus spread: a segment that fits no
+    # code (flat row) must not see its best code inflated
+    z = residual / (0.5 * (residual.std(axis=1, keepdims=True) + residual.std()) + 1e-6)
     near_top = raw >= raw.max(axis=1, keepdims=True) - TOP_MARGIN
     # a pair passes when z ≥ Z_THRESHOLD and it is near the top: map that point to probability 0.5
     probability = _sigmoid(2.0 * (z - Z_THRESHOLD)) * np.where(near_top, 1.0, 0.6)

@@ -183,6 +183,60 @@ def cmd_code_edit(args) -> int:
     return 0
 
 
+def cmd_autocode(args) -> int:
+    from qualcode.progress import step_bar
+    from qualcode.suggest import Scope, run_autocode
+
+    with step_bar("embedding segments") as advance:
+        report = run_autocode(_open(args), args.engine, Scope(documents=args.document or [],
+                                                              include_moderator=args.include_moderator),
+                              args.min_score, progress=advance)
+
+    def human(r):
+        print(f"{r['suggestions']} suggestions for {r['segments']} segments in {r['seconds']} s "
+              f"({r['engine']}, {r['model']})")
+        for warning in r["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr)
+    _emit(report, args.json, human)
+    return 0
+
+
+def cmd_suggestions(args) -> int:
+    from qualcode.suggest import pending_suggestions
+
+    with _open(args).read() as session:
+        rows = pending_suggestions(session, args.document)
+
+    def human(items):
+        for r in items:
+            print(f"{r['document']} #{r['segment']}  {r['score']:.2f}  {r['code']}  — {r['reason']}")
+    _emit(rows, args.json, human)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from qualcode.codebook import read_codebook_file
+    from qualcode.embed import load_embedder
+    from qualcode.evaluate import evaluate, label_matrix, read_items
+
+    items = read_items(Path(args.data))
+    book, _ = read_codebook_file(Path(args.codebook))
+    label_matrix(items, book)  # refuse bad items before spending seconds on loading the model
+    report = evaluate(items, book, load_embedder(args.model), args.train_fraction, args.seed, args.engine)
+
+    def human(r):
+        print(f"{r['engine']} on {r['n_test']} items (trained on {r['n_train']}), model {r['model']}")
+        print(f"{'code':<50} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6} {'n':>5}")
+        fmt = lambda v: f"{v:6.2f}" if v is not None else "     –"  # noqa: E731
+        for code, m in r["per_code"].items():
+            print(f"{code[:50]:<50} {fmt(m['precision'])} {fmt(m['recall'])} {fmt(m['f1'])} {fmt(m['kappa'])} {m['support']:>5}")
+        for name in ("macro", "micro"):
+            m = r[name]
+            print(f"{name:<50} {fmt(m['precision'])} {fmt(m['recall'])} {fmt(m['f1'])} {fmt(m['kappa'])}")
+    _emit(report, args.json, human)
+    return 0
+
+
 def cmd_demo(args) -> int:
     from qualcode.demo import build_demo
 
@@ -244,6 +298,27 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "merge":
             q.add_argument("--into", required=True, help="path of the code that stays")
         q.set_defaults(func=cmd_code_edit, action=action)
+
+    engines = ["zero-shot", "learned", "auto"]
+    p = sub.add_parser("autocode", parents=[common], help="write machine suggestions for segments")
+    p.add_argument("--engine", choices=engines, default="auto")
+    p.add_argument("--document", action="append", help="only this document (repeatable)")
+    p.add_argument("--min-score", type=float, default=None, help="lowest score to keep (default 0.5)")
+    p.add_argument("--include-moderator", action="store_true", help="also code the moderator's turns")
+    p.set_defaults(func=cmd_autocode)
+
+    p = sub.add_parser("suggestions", parents=[common], help="list pending machine suggestions")
+    p.add_argument("--document")
+    p.set_defaults(func=cmd_suggestions)
+
+    p = sub.add_parser("evaluate", parents=[common], help="evaluate the auto-coder on coded items (no project)")
+    p.add_argument("--data", required=True, help="CSV with id,text,codes (codes joined by ';')")
+    p.add_argument("--codebook", required=True, help="YAML or .qdc codebook whose codes the items use")
+    p.add_argument("--train-fraction", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--engine", choices=engines, default="auto")
+    p.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged MiniLM)")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", parents=[common], help="build the demo project from shipped files (once)")
     p.add_argument("--transcripts", default="transcripts")

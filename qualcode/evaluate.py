@@ -100,13 +100,8 @@ def _mean(values) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def evaluate(items: list[Item], book: Codebook, embedder: Embedder, train_fraction: float = 0.0,
-             seed: int = 0, engine: str = "auto") -> dict:
-    started = time.perf_counter()
-    if engine not in autocode.ENGINES:
-        raise QualcodeError(f"unknown engine '{engine}' (choose from {', '.join(autocode.ENGINES)})")
-    if not 0 <= train_fraction < 1:
-        raise QualcodeError("--train-fraction must be at least 0 and below 1")
+def label_matrix(items: list[Item], book: Codebook) -> tuple[list[autocode.CodeText], np.ndarray]:
+    """The codes and an items × codes truth matrix; refuses codes the codebook lacks."""
     codes, lookup = code_texts(book)
     unknown = sorted({c for item in items for c in item.codes if c not in lookup})
     if unknown:
@@ -115,6 +110,17 @@ def evaluate(items: list[Item], book: Codebook, embedder: Embedder, train_fracti
     for i, item in enumerate(items):
         for c in item.codes:
             labels[i, lookup[c]] = True
+    return codes, labels
+
+
+def evaluate(items: list[Item], book: Codebook, embedder: Embedder, train_fraction: float = 0.0,
+             seed: int = 0, engine: str = "auto") -> dict:
+    started = time.perf_counter()
+    if engine not in autocode.ENGINES:
+        raise QualcodeError(f"unknown engine '{engine}' (choose from {', '.join(autocode.ENGINES)})")
+    if not 0 <= train_fraction < 1:
+        raise QualcodeError("--train-fraction must be at least 0 and below 1")
+    codes, labels = label_matrix(items, book)
     train = stratified_split(labels, train_fraction, seed)
     test = np.setdiff1d(np.arange(len(items)), train)
     if engine == "learned" and len(train) == 0:

@@ -138,11 +138,11 @@ def test_brennan_prediger_ignores_the_prevalence_that_moves_kappa():
 
 
 def test_two_coder_statistics_agree_with_each_other():
-    """Fleiss' κ for two coders is Scott's π, and α = 1 − (2n − 1)/(2n)·(1 − π) (Krippendorff 2011)."""
+    """Fleiss' κ for two coders is Scott's π; α = 1 − (n − 1)/n·(1 − π) for n values (Krippendorff 2011)."""
     counts = fleiss_form([[20, 5], [10, 15]])
     pi = fleiss_kappa(counts)
     assert krippendorff_alpha(counts) == pytest.approx(1 - (99 / 100) * (1 - pi))
-    assert coincidences(counts).tolist() == [[55, 15], [15, 15]]
+    assert coincidences(counts).tolist() == [[40, 15], [15, 30]]  # 2 × both, first + second, 2 × neither
 
 
 # ---------------------------------------------------------------- reading long-format rows
@@ -243,7 +243,8 @@ def test_overall_nominal_alpha_needs_single_label_coding():
 
 
 def test_bootstrap_interval_contains_the_estimate_and_is_fixed_by_the_seed():
-    rows = binary_rows("x", A="1 1 0 0 1 0 1 1 0 0 1 0 0 1 1 0 0 0 1 0" * 3, B="1 0 0 0 1 0 1 1 0 1 1 0 0 1 1 0 1 0 1 0" * 3)
+    rows = binary_rows("x", A="1 1 0 0 1 0 1 1 0 0 1 0 0 1 1 0 0 0 1 0 " * 3,
+                       B="1 0 0 0 1 0 1 1 0 1 1 0 0 1 1 0 1 0 1 0 " * 3)
     counts = unit_counts(ratings_from_rows(rows)[0], "x")
     low, high = alpha_interval(counts, resamples=1000, seed=7)
     assert low < krippendorff_alpha(counts) < high
