@@ -23,8 +23,8 @@ CODE_KEYS = ("name", "definition", "include", "exclude", "examples", "counter_ex
              "color", "tags", "translations", "guid")
 BOOK_KEYS = ("name", "description", "languages", "codes")
 TRANSLATION_KEYS = ("name", "definition")
-_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
-_GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+COLOR_PATTERN = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+GUID_PATTERN = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 
 
 class CodebookError(QualcodeError):
@@ -180,7 +180,7 @@ class _Reader:
                 setattr(code, key, self.strings(fields[key], where, key))
         if "color" in fields:
             color = self.string(fields["color"], where, "color")
-            if color and not _COLOR.match(color):
+            if color and not COLOR_PATTERN.match(color):
                 self.error(fields["color"], where, f"bad colour '{color}' (use #RRGGBB or #RGB)")
             elif color:
                 code.color = normalize_color(color)
@@ -198,13 +198,14 @@ class _Reader:
 
     def guid(self, node: Node, where: str) -> str | None:
         raw = self.string(node, where, "guid")
-        if not _GUID.match(raw):
+        if not GUID_PATTERN.match(raw):
             self.error(node, where, f"bad guid '{raw}' (expected a UUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427)")
             return None
         guid = normalize_guid(raw)
+        path = where.removeprefix('code "').removesuffix('": ')
         if guid in self.guids:
             self.error(node, where, f"guid {guid} is also used by code \"{self.guids[guid]}\"")
-        self.guids[guid] = where
+        self.guids[guid] = path
         return guid
 
     def translations(self, node: Node, where: str) -> dict[str, dict[str, str]]:
@@ -290,6 +291,14 @@ def _code_to_dict(code: CodeSpec) -> dict:
     return data
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line text as literal blocks, so a definition reads in YAML as it was written."""
+
+
+_Dumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+
 def to_yaml(book: Codebook) -> str:
     """The YAML form that parse_yaml reads back to the same codebook."""
     data: dict = {"name": book.name}
@@ -298,7 +307,7 @@ def to_yaml(book: Codebook) -> str:
     if book.languages:
         data["languages"] = list(book.languages)
     data["codes"] = [_code_to_dict(code) for code in book.codes]
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def read_codebook_file(path: Path) -> tuple[Codebook, list[str]]:

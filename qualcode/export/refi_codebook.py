@@ -23,7 +23,7 @@ from importlib import resources
 
 from lxml import etree
 
-from qualcode.codebook import (_COLOR, _GUID, PATH_SEPARATOR, Codebook, CodebookError, CodeSpec, normalize_color,
+from qualcode.codebook import (COLOR_PATTERN, GUID_PATTERN, PATH_SEPARATOR, Codebook, CodebookError, CodeSpec, normalize_color,
                                normalize_guid)
 
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
@@ -259,7 +259,7 @@ class _Reader:
         code = CodeSpec(name=name, line=element.sourceline)
         code.guid = self.guid(element, where, path, code)
         color = (element.get("color") or "").strip()
-        if color and not _COLOR.match(color):
+        if color and not COLOR_PATTERN.match(color):
             self.error(element, where, f"bad colour '{color}' (use #RRGGBB or #RGB)")
         elif color:
             code.color = normalize_color(color)
@@ -275,7 +275,7 @@ class _Reader:
         if not raw:
             self.error(element, where, "missing guid")
             return None
-        if not _GUID.match(raw):
+        if not GUID_PATTERN.match(raw):
             self.error(element, where, f"bad guid '{raw}' (expected a UUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427)")
             return None
         guid = normalize_guid(raw)

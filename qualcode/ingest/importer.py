@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,18 +114,21 @@ def _store(session: Session, project_id: int, path: Path, sha: str, parsed, opti
         participants[label] = Participant(document_id=doc.id, label=label, role=role, attributes=attrs)
     session.add_all(participants.values())
     session.flush()
-    order = 0
-    for number, turn in enumerate(placed):
-        row = Turn(document_id=doc.id, order=number, start=turn.start, end=turn.end,
-                   start_time=turn.start_time, end_time=turn.end_time,
-                   participant_id=participants[turn.speaker].id if turn.speaker else None)
-        session.add(row)
-        session.flush()
-        for start, end in segment.units(text, turn.start, turn.end, options.unit, language):
-            session.add(Segment(document_id=doc.id, turn_id=row.id, order=order, start=start, end=end,
-                                unit=options.unit))
-            order += 1
-    session.flush()
+    turn_ids = session.scalars(
+        insert(Turn).returning(Turn.id, sort_by_parameter_order=True),
+        [{"document_id": doc.id, "order": number, "start": turn.start, "end": turn.end,
+          "start_time": turn.start_time, "end_time": turn.end_time,
+          "participant_id": participants[turn.speaker].id if turn.speaker else None}
+         for number, turn in enumerate(placed)]).all()
+    segments = [{"document_id": doc.id, "turn_id": turn_id, "start": start, "end": end, "unit": options.unit}
+                for turn_id, turn in zip(turn_ids, placed)
+                for start, end in segment.units(text, turn.start, turn.end, options.unit, language)]
+    for order, row in enumerate(segments):
+        row["order"] = order
+    if segments:
+        session.execute(insert(Segment), segments)
+    session.expire(doc)  # its turns and segments were inserted behind the ORM's back
+    order = len(segments)
     record(session, project_id, "import", "document", doc.id,
            after={"name": doc.name, "sha256": sha, "format": doc.format, "turns": len(placed), "segments": order})
     return doc
