@@ -5,5 +5,5 @@ import streamlit as st
 from qualcode.ui import documents_page
 
 PAGES = [
-    st.Page(documents_page.render, title="Documents", url_path="documents", default=True),
+    st.Page(documents_page.render, title="Documents", default=True),
 ]
