@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -320,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged MiniLM)")
     p.set_defaults(func=cmd_evaluate)
 
+    from qualcode import cli_team
+    cli_team.add_commands(sub, common)
+
     p = sub.add_parser("demo", parents=[common], help="build the demo project from shipped files (once)")
     p.add_argument("--transcripts", default="transcripts")
     p.add_argument("--codebooks", default="codebooks")
@@ -337,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qualcode: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `qualcode … | head`: the reader left; that is not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
