@@ -117,14 +117,16 @@ def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes:
 
     Returns probabilities (segments × codes, NaN where a code cannot be trained),
     the number of positives per code, and the nearest positive segment per pair
-    (for reasons; -1 when none).
+    (for reasons; -1 when none). Each code's model is fitted on its decided rows
+    only; all codes are then applied to every segment in one sparse product.
     """
     n = embeddings.shape[0]
-    probability = np.full((n, n_codes), np.nan, dtype=np.float32)
     positives = np.zeros(n_codes, dtype=np.int32)
     nearest = np.full((n, n_codes), -1, dtype=np.int64)
-    everything = np.arange(n)
-    design_all = _design(embeddings, ngrams, everything)
+    design = _design(embeddings, ngrams, np.arange(n))
+    weights = np.zeros((design.shape[1], n_codes), dtype=np.float64)
+    bias = np.zeros(n_codes, dtype=np.float64)
+    trained = np.zeros(n_codes, dtype=bool)
     all_positive = {s for decisions in labels.values() for s, yes in decisions.items() if yes}
     for j in range(n_codes):
         own = labels.get(j, {})
@@ -140,8 +142,10 @@ def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes:
         idx = np.array(pos + sorted(neg))
         y = np.array([1] * len(pos) + [0] * len(neg))
         model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=300, solver="liblinear")
-        model.fit(design_all[idx], y)
-        probability[:, j] = model.predict_proba(design_all)[:, 1]
+        model.fit(design[idx], y)
+        weights[:, j], bias[j], trained[j] = model.coef_[0], model.intercept_[0], True
+    probability = _sigmoid(np.asarray(design @ weights) + bias).astype(np.float32)
+    probability[:, ~trained] = np.nan
     return probability, positives, nearest
 
 

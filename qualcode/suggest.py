@@ -49,7 +49,7 @@ def _short(text: str) -> str:
     return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
 
 
-def _load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[int]) -> Corpus:
+def load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[int]) -> Corpus:
     docs = {d.id: d for d in session.scalars(select(Document).where(Document.project_id == project_id))}
     if scope.documents:
         unknown = set(scope.documents) - {d.name for d in docs.values()}
@@ -110,7 +110,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
             raise QualcodeError("the codebook is empty: load one with `qualcode codebook load FILE`")
         code_texts = [autocode.CodeText.from_fields(tree.path(c), c.name, c.definition, c.include, c.examples,
                                                     c.exclude, c.counter_examples) for c in codes]
-        corpus = _load_corpus(session, project.id, scope, [c.id for c in codes])
+        corpus = load_corpus(session, project.id, scope, [c.id for c in codes])
         model_setting = project.embedding_model
     warnings = [f'code "{t.key}" has no definition or examples: zero-shot suggestions rest on its name alone'
                 for t, c in zip(code_texts, codes) if not (c.definition or c.examples)]
