@@ -215,6 +215,21 @@ def cmd_suggestions(args) -> int:
     return 0
 
 
+def cmd_next(args) -> int:
+    from qualcode.suggest import next_to_code
+
+    with _open(args).read() as session:
+        rows = next_to_code(session, args.limit, args.document)
+
+    def human(items):
+        if not items:
+            print("nothing queued: run `qualcode autocode` first")
+        for r in items:
+            print(f"{r['document']} #{r['segment']}  ({r['code']}, uncertainty {r['uncertainty']:.2f})  {r['text'][:90]}")
+    _emit(rows, args.json, human)
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from qualcode.codebook import read_codebook_file
     from qualcode.embed import load_embedder
@@ -311,6 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("suggestions", parents=[common], help="list pending machine suggestions")
     p.add_argument("--document")
     p.set_defaults(func=cmd_suggestions)
+
+    p = sub.add_parser("next", parents=[common], help="what to code next (active learning queue)")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--document")
+    p.set_defaults(func=cmd_next)
 
     p = sub.add_parser("evaluate", parents=[common], help="evaluate the auto-coder on coded items (no project)")
     p.add_argument("--data", required=True, help="CSV with id,text,codes (codes joined by ';')")

@@ -18,10 +18,11 @@ from qualcode import autocode
 from qualcode.codes import CodeTree
 from qualcode.embed import Embedder, embed_texts, load_embedder
 from qualcode.errors import QualcodeError
-from qualcode.model import Code, Coder, Coding, Document, Participant, Segment, Turn
+from qualcode.model import Coder, Coding, Document, Participant, Segment, Turn
 from qualcode.store import Store, find_project, get_project, record
 
 MACHINE_CODER = "machine"
+QUEUE_SIZE = 200
 POSITIVE = ("accepted", "manual")
 REASON_CHARS = 90
 
@@ -105,7 +106,10 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         if project is None:
             raise QualcodeError("the project is empty: import transcripts first")
         tree = CodeTree(session, project)
-        codes = [c for c in tree.codes if not c.archived]
+        active = [c for c in tree.codes if not c.archived]
+        # coders apply the leaves of a hierarchy; a parent is a theme unless it has no live children
+        parents = {c.parent_id for c in active}
+        codes = [c for c in active if c.id not in parents]
         if not codes:
             raise QualcodeError("the codebook is empty: load one with `qualcode codebook load FILE`")
         code_texts = [autocode.CodeText.from_fields(tree.path(c), c.name, c.definition, c.include, c.examples,
@@ -128,6 +132,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         offset += len(c.negatives)
     zero = autocode.zero_shot(vectors, prototypes, anti)
     probability, threshold, nearest = zero.probability, zero.threshold, None
+    positives = np.zeros(len(codes), dtype=np.int32)
     if engine != "zero-shot" and corpus.decisions:
         learned_p, positives, nearest = autocode.learned(vectors, corpus.decisions, len(codes),
                                                          autocode.NgramFeatures(corpus.texts))
@@ -149,17 +154,29 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
                                                                   else "example")
             reason = f"matches the {what} «{_short(matched)}»"
         rows.append((segment_id, code.id, float(probability[i, j]), reason))
-    written = _write_suggestions(store, engine, corpus, rows)
+    written = _write_suggestions(store, engine, corpus, rows, _queue(corpus, probability, positives, codes, tree))
     return {"suggestions": written, "segments": int(corpus.in_scope.sum()),
             "seconds": round(time.perf_counter() - started, 2), "model": embedder.model_id, "engine": engine,
             "warnings": warnings}
 
 
-def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tuple[int, int, float, str]]) -> int:
+def _queue(corpus: Corpus, probability: np.ndarray, positives: np.ndarray, codes: list, tree: CodeTree) -> list:
+    """The segments a human decision would teach most (active learning), most useful first."""
+    scores = autocode.uncertainty(probability, positives)
+    scores[~corpus.in_scope] = -1
+    undecided = {s for s, _ in corpus.decided}
+    order = [i for i in np.argsort(-scores, kind="stable") if corpus.segment_ids[i] not in undecided][:QUEUE_SIZE]
+    closest = np.abs(probability - 0.5).argmin(axis=1)
+    return [[int(corpus.segment_ids[i]), round(float(scores[i]), 4), tree.path(codes[closest[i]])] for i in order]
+
+
+def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tuple[int, int, float, str]],
+                       queue: list) -> int:
     spans = {}
     with store.write() as session:
         project = get_project(session)
         coder = machine_coder(session, project.id, engine)
+        coder.settings = {**coder.settings, "queue": queue}
         scoped = [s for s, inside in zip(corpus.segment_ids, corpus.in_scope) if inside]
         for s in session.execute(select(Segment.id, Segment.document_id, Segment.start, Segment.end)
                                  .where(Segment.id.in_(scoped))):
@@ -195,3 +212,21 @@ def pending_suggestions(session: Session, document: str | None = None) -> list[d
     return [{"id": c.id, "segment": c.segment_id, "code": tree.path(tree.by_id[c.code_id]), "score": c.score,
              "reason": c.reason, "document": name, "start": c.start, "end": c.end, "text": text[c.start:c.end]}
             for c, name, text in session.execute(query)]
+
+
+def next_to_code(session: Session, limit: int = 10, document: str | None = None) -> list[dict]:
+    """"What to code next": the last run's most uncertain segments that no human has decided on yet."""
+    project = find_project(session)
+    machine = project and session.scalars(select(Coder).where(Coder.project_id == project.id,
+                                                              Coder.name == MACHINE_CODER)).first()
+    if machine is None:
+        return []
+    human = aliased(Coder)
+    decided = set(session.scalars(select(Coding.segment_id).join(human, human.id == Coding.coder_id)
+                                  .where(human.kind == "human", human.project_id == project.id)))
+    queue = [(s, u, c) for s, u, c in machine.settings.get("queue", []) if s not in decided]
+    rows = {seg.id: (seg, doc) for seg, doc in session.execute(
+        select(Segment, Document).join(Document).where(Segment.id.in_([s for s, _, _ in queue])))}
+    picked = [(s, u, c) for s, u, c in queue if s in rows and (document is None or rows[s][1].name == document)]
+    return [{"segment": s, "document": rows[s][1].name, "uncertainty": u, "code": c,
+             "text": rows[s][1].text[rows[s][0].start:rows[s][0].end]} for s, u, c in picked[:limit]]

@@ -20,7 +20,7 @@ from qualcode.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coding, Embedding, Segment
 from qualcode.store import Store, get_project
-from qualcode.suggest import Scope, pending_suggestions, run_autocode
+from qualcode.suggest import Scope, next_to_code, pending_suggestions, run_autocode
 
 DATA = Path(__file__).parent / "data"
 
@@ -156,3 +156,17 @@ def test_evaluate_cli(tmp_path):
                            str(DATA / "autocode_codebook.yaml"), "--json"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "qualcode: error: items use codes that are not in the codebook: Nope"
+
+
+def test_code_next_queue_drops_decided_segments(project, embedder):
+    run_autocode(project, "zero-shot", embedder=embedder)
+    with project.read() as session:
+        queue = next_to_code(session, limit=50)
+    assert queue and all(q["uncertainty"] >= 0 and q["text"] for q in queue)
+    assert [q["uncertainty"] for q in queue] == sorted((q["uncertainty"] for q in queue), reverse=True)
+    with project.write() as session:
+        proj = get_project(session)
+        code_id = session.scalars(select(Code.id)).first()
+        apply_code(session, proj, coder_named(session, proj, "lead"), queue[0]["segment"], code_id)
+    with project.read() as session:
+        assert queue[0]["segment"] not in [q["segment"] for q in next_to_code(session, limit=50)]
