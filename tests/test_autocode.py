@@ -170,3 +170,11 @@ def test_code_next_queue_drops_decided_segments(project, embedder):
         apply_code(session, proj, coder_named(session, proj, "lead"), queue[0]["segment"], code_id)
     with project.read() as session:
         assert queue[0]["segment"] not in [q["segment"] for q in next_to_code(session, limit=50)]
+
+
+def test_multilingual_option_places_russian_paraphrases_together():
+    use = load_embedder("use-multilingual-v3")
+    queue_a, queue_b, portal = use.encode(["Очередь в ЦОН была огромной.", "Стояла в очереди три часа.",
+                                           "Портал eGov завис."])
+    assert use.model_id == "use-multilingual-v3"
+    assert float(queue_a @ queue_b) > float(queue_a @ portal) + 0.1
