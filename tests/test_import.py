@@ -260,3 +260,27 @@ def test_two_processes_importing_at_once_lose_nothing(tmp_path):
     docs = json.loads(run_cli("--db", str(db), "documents", "--json").stdout)
     assert sorted(d["name"] for d in docs) == [f.name for f in files]
     assert all(d["segments"] == 9 for d in docs)
+
+
+def test_shipped_samples_are_the_demo_material(store):
+    from qualcode.demo import transcript_files
+
+    root = Path(__file__).resolve().parent.parent
+    results = import_files(store, transcript_files(root / "transcripts"), ImportOptions())
+    assert [r.status for r in results] == ["imported"] * 7, [r.error for r in results]
+    by_name = {Path(r.file).name: r for r in results}
+    formats = {r.format for r in results}
+    assert formats == {"txt", "docx", "vtt", "srt", "xlsx", "csv"}
+    for name, result in by_name.items():
+        if name != "survey_open_answers.csv":
+            assert result.moderator is not None, name
+            assert 6 <= len(result.speakers) <= 9, (name, result.speakers)
+    with store.read() as session:
+        for name in ("fg01_recipients_almaty.txt", "fg02_providers_astana.docx"):
+            detail = document_detail(get_document(session, name))
+            words = sum(len(detail["text"][t["start"]:t["end"]].split()) for t in detail["turns"])
+            assert words >= 6000, (name, words)
+            assert detail["attributes"]["group"] in ("recipients", "providers")
+            assert all(info["attributes"] or info["role"] == "moderator" for info in detail["speakers"].values())
+        assert by_name["fg04_shymkent_kk_ru.srt"].language == "kk"
+        assert by_name["fg05_en_teams.vtt"].language == "en"
