@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 ENGINES = ("zero-shot", "learned", "auto")
-Z_THRESHOLD = 1.0      # a zero-shot pair must stand this many SDs above the code's mean score …
+Z_THRESHOLD = 2.0      # a zero-shot pair must stand this many SDs above what its segment and code explain …
 TOP_MARGIN = 0.08      # … and lie within this cosine of the segment's best code
 BLEND_HALF = 8         # positives at which learned and zero-shot weigh the same
 MIN_SCORE = 0.5
@@ -141,7 +141,7 @@ def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes:
             continue
         idx = np.array(pos + sorted(neg))
         y = np.array([1] * len(pos) + [0] * len(neg))
-        model = LogisticRegression(C=2.0, class_weight="balanced", max_iter=300, solver="liblinear")
+        model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=300, solver="liblinear")
         model.fit(design[idx], y)
         weights[:, j], bias[j], trained[j] = model.coef_[0], model.intercept_[0], True
     probability = _sigmoid(np.asarray(design @ weights) + bias).astype(np.float32)
