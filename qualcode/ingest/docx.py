@@ -46,24 +46,31 @@ def _runs(paragraph: Paragraph) -> list[Run]:
     return [Run(r, paragraph) for r in paragraph._p.xpath(_RUNS)]
 
 
-def _is_bold(run: Run) -> bool:
-    if run.bold is not None:
-        return run.bold
-    return bool(run.style is not None and run.style.font.bold)
+class _Styles:
+    """Style facts looked up once per document: python-docx resolves `.style` by scanning every
+    style on each access, which made a one-hour transcript take seconds."""
+
+    def __init__(self, document):
+        self.names = {style.style_id: style.name or "" for style in document.styles}
+        self.bold = {style.style_id for style in document.styles
+                     if getattr(style, "font", None) is not None and style.font.bold}
+
+    def is_bold(self, run: Run) -> bool:
+        if run.bold is not None:
+            return run.bold
+        return run._r.style in self.bold
+
+    def is_title(self, paragraph: Paragraph) -> bool:
+        return self.names.get(paragraph._p.style, "").casefold().startswith(_TITLE_STYLES)
 
 
-def _is_title(paragraph: Paragraph) -> bool:
-    name = (paragraph.style.name or "") if paragraph.style is not None else ""
-    return name.casefold().startswith(_TITLE_STYLES)
-
-
-def _bold_label(runs: list[Run], first_line: str) -> tuple[str, str] | None:
+def _bold_label(runs: list[Run], first_line: str, styles: _Styles) -> tuple[str, str] | None:
     """(label, rest of the line) when the line opens with a bold, name-like run."""
     bold = ""
     for run in runs:
         if not run.text:
             continue
-        if not _is_bold(run):
+        if not styles.is_bold(run):
             break
         bold += run.text
     bold = split_lines(bold)[0]
@@ -74,13 +81,13 @@ def _bold_label(runs: list[Run], first_line: str) -> tuple[str, str] | None:
     return label, rest.removeprefix(":")
 
 
-def _paragraph_lines(paragraph: Paragraph) -> list[Line]:
+def _paragraph_lines(paragraph: Paragraph, styles: _Styles) -> list[Line]:
     runs = _runs(paragraph)
     lines = split_lines("".join(run.text for run in runs))
-    if _is_title(paragraph):
+    if styles.is_title(paragraph):
         text = " ".join(line.strip() for line in lines if line.strip())
         return [Line(text, title=True)] if text else []
-    found = _bold_label(runs, lines[0])
+    found = _bold_label(runs, lines[0], styles)
     if found is None:
         return [Line(line) for line in lines]
     label, rest = found
@@ -119,12 +126,13 @@ def _reason(err: Exception) -> str:
 
 def _document_lines(data: bytes) -> list[Line]:
     document = docx.Document(BytesIO(data))
+    styles = _Styles(document)
     lines: list[Line] = []
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             lines.extend(_table_lines(block))
         else:
-            lines.extend(_paragraph_lines(block))
+            lines.extend(_paragraph_lines(block, styles))
     return lines
 
 
