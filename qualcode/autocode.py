@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 ENGINES = ("zero-shot", "learned", "auto")
 Z_THRESHOLD = 2.0      # a zero-shot pair must stand this many SDs above what its segment and code explain …
@@ -88,8 +86,10 @@ def zero_shot(segments: np.ndarray, prototypes: list[np.ndarray], anti: list[np.
     # code (flat row) must not see its best code inflated
     z = residual / (0.5 * (residual.std(axis=1, keepdims=True) + residual.std()) + 1e-6)
     near_top = raw >= raw.max(axis=1, keepdims=True) - TOP_MARGIN
-    # a pair passes when z ≥ Z_THRESHOLD and it is near the top: map that point to probability 0.5
-    probability = _sigmoid(2.0 * (z - Z_THRESHOLD)) * np.where(near_top, 1.0, 0.6)
+    # a pair passes when z ≥ the cut and it is near the top: map that point to probability 0.5.
+    # With k codes one standout can reach at most about √(k-1) SDs, so small codebooks get a lower cut.
+    cut = min(Z_THRESHOLD, 0.7 * np.sqrt(max(k - 1, 1)))
+    probability = _sigmoid(2.0 * (z - cut)) * np.where(near_top, 1.0, 0.6)
     return Scores(probability.astype(np.float32), np.full(k, MIN_SCORE, dtype=np.float32), evidence)
 
 
@@ -97,6 +97,8 @@ class NgramFeatures:
     """Character n-grams fitted on the corpus being coded (cheap, and language-agnostic)."""
 
     def __init__(self, texts: list[str]):
+        from sklearn.feature_extraction.text import TfidfVectorizer  # 3 s to import: only the learner needs it
+
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, max_features=30000,
                                           sublinear_tf=True, lowercase=True)
         self.matrix = self.vectorizer.fit_transform(texts) if len(texts) >= 2 else None
@@ -120,6 +122,8 @@ def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes:
     (for reasons; -1 when none). Each code's model is fitted on its decided rows
     only; all codes are then applied to every segment in one sparse product.
     """
+    from sklearn.linear_model import LogisticRegression  # imported here: the coding UI loads this module
+
     n = embeddings.shape[0]
     positives = np.zeros(n_codes, dtype=np.int32)
     nearest = np.full((n, n_codes), -1, dtype=np.int64)

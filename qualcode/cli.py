@@ -341,9 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged MiniLM)")
     p.set_defaults(func=cmd_evaluate)
 
-    from qualcode import cli_export, cli_team
+    from qualcode import cli_anonymise, cli_export, cli_team
     cli_team.add_commands(sub, common)
     cli_export.add_commands(sub, common)
+    cli_anonymise.add_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="build the demo project from shipped files (once)")
     p.add_argument("--transcripts", default="transcripts")

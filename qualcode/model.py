@@ -194,3 +194,54 @@ class Embedding(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- De-identification (issue 9) -------------------------------------------------------------
+# Proposals of identifiers in a document's stored text; the text itself is never changed, the
+# de-identified view is derived from the accepted ones (qualcode.anonymize.deidentified_text).
+
+
+class Detection(Base):
+    """One proposed identifier: proposed → accepted | rejected by a researcher; `replacement` set by apply."""
+
+    __tablename__ = "deid_detections"
+    __table_args__ = (UniqueConstraint("document_id", "start", "end", name="uq_detection_span"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(20))  # PERSON | LOCATION | ORGANIZATION | PHONE | EMAIL | ID | ADDRESS
+    status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed | accepted | rejected
+    replacement: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(100))
+    confidence: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class PseudonymKey(Base):
+    """The key: one pseudonym for every form of one real name, place, number … across the project."""
+
+    __tablename__ = "deid_keys"
+    __table_args__ = (UniqueConstraint("project_id", "type", "canonical", name="uq_deid_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    canonical: Mapped[str] = mapped_column(String(500))
+    pseudonym: Mapped[str] = mapped_column(String(300))
+
+
+class DeidTerm(Base):
+    """A researcher's list entry: always flag this term (as `type`), or never flag it (`keep`)."""
+
+    __tablename__ = "deid_terms"
+    __table_args__ = (UniqueConstraint("project_id", "term", name="uq_deid_term"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    term: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(10))  # flag | keep
+    type: Mapped[str | None] = mapped_column(String(20))

@@ -177,4 +177,4 @@ def test_multilingual_option_places_russian_paraphrases_together():
     queue_a, queue_b, portal = use.encode(["Очередь в ЦОН была огромной.", "Стояла в очереди три часа.",
                                            "Портал eGov завис."])
     assert use.model_id == "use-multilingual-v3"
-    assert float(queue_a @ queue_b) > float(queue_a @ portal) + 0.1
+    assert float(queue_a @ queue_b) > float(queue_a @ portal) + 0.05

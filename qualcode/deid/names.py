@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CYRILLIC = {
     "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
@@ -36,6 +37,7 @@ RUSSIAN_REPLACING = "ы и е у ой ою ей ею ю я".split()
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
 
+@lru_cache(maxsize=1 << 16)
 def skeleton(word: str) -> str:
     """A spelling-free key: Latin letters, Kazakh folded, i/y merged, no doubled letters."""
     word = word.casefold().replace("’", "'")
@@ -69,11 +71,12 @@ def inflects(token: str, name: str) -> bool:
         return True
     if len(base) < MIN_STEM or not tok.startswith(base[:MIN_STEM]):
         return False
-    rest = tok[len(base):] if tok.startswith(base) else None
-    if rest is not None:
+    if tok.startswith(base):
         soft = name.casefold()[-1:] in ("ь", "й", "я")
-        if rest in _KK or rest in _RU_ADDED or (soft and rest in _RU_SOFT):
-            return True
+        # a suffix that starts with the name's last letter lost it to the skeleton ("Айгеріммен")
+        for rest in {tok[len(base):], base[-1] + tok[len(base):]}:
+            if rest in _KK or rest in _RU_ADDED or (soft and rest in _RU_SOFT):
+                return True
     # -а/-я/-й names lose their last vowel: Светлана → Светланой, Дмитрий → Дмитрия
     for cut in ("ia", "a", "i", "e"):
         if base.endswith(cut) and len(base) - len(cut) >= MIN_STEM:
