@@ -18,8 +18,8 @@ Learned. Per code, a logistic regression on the segment embedding plus
 character n-grams (the default model knows English far better than Russian
 or Kazakh; n-grams carry the words it does not know), trained on human
 decisions: accepted and manual are positives, rejected ones negatives, and
-other codes' positives count as negatives. While a code has few positives
-its probability is blended with the zero-shot one.
+other codes' positives count as negatives. Its probability is combined with the
+zero-shot one by a noisy-or: either engine can propose a code.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from scipy import sparse
 ENGINES = ("zero-shot", "learned", "auto")
 Z_THRESHOLD = 2.0      # a zero-shot pair must stand this many SDs above what its segment and code explain …
 TOP_MARGIN = 0.08      # … and lie within this cosine of the segment's best code
-BLEND_HALF = 8         # positives at which learned and zero-shot weigh the same
 MIN_SCORE = 0.5
 
 
@@ -153,11 +152,12 @@ def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes:
     return probability, positives, nearest
 
 
-def blend(zero: np.ndarray, learned_p: np.ndarray, positives: np.ndarray) -> np.ndarray:
-    """Weight learned probabilities by how many positives each code has; zero-shot fills the rest."""
-    weight = positives / (positives + BLEND_HALF)
-    mixed = weight * np.nan_to_num(learned_p, nan=0.0) + (1 - weight) * zero
-    return np.where(np.isnan(learned_p), zero, mixed).astype(np.float32)
+def blend(zero: np.ndarray, learned_p: np.ndarray) -> np.ndarray:
+    """Either engine may find a code: a noisy-or of the two probabilities (zero-shot alone where a
+    code has no trained model). On the hand-coded evaluation set this beat weighted averages at
+    every training fraction, because the learned model adds recall only where it has examples."""
+    learned_or_nothing = np.nan_to_num(learned_p, nan=0.0)
+    return (1.0 - (1.0 - learned_or_nothing) * (1.0 - zero)).astype(np.float32)
 
 
 def uncertainty(probability: np.ndarray, positives: np.ndarray) -> np.ndarray:

@@ -156,4 +156,4 @@ def predict(vectors: np.ndarray, texts: list[str], codes: list[autocode.CodeText
     learned_p, positives, _ = autocode.learned(vectors, decisions, len(codes), autocode.NgramFeatures(texts))
     if engine == "learned":
         return np.nan_to_num(learned_p, nan=0.0), np.full(len(codes), autocode.MIN_SCORE)
-    return autocode.blend(zero.probability, learned_p, positives), zero.threshold
+    return autocode.blend(zero.probability, learned_p), zero.threshold

@@ -137,7 +137,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         learned_p, positives, nearest = autocode.learned(vectors, corpus.decisions, len(codes),
                                                          autocode.NgramFeatures(corpus.texts))
         probability = (np.nan_to_num(learned_p, nan=0.0) if engine == "learned"
-                       else autocode.blend(zero.probability, learned_p, positives))
+                       else autocode.blend(zero.probability, learned_p))
     elif engine == "learned":
         raise QualcodeError("the learned engine needs human decisions first (accept, reject or code some segments)")
     cut = np.maximum(threshold, min_score if min_score is not None else autocode.MIN_SCORE)
