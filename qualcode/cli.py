@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from qualcode.errors import QualcodeError
+from qualcode.files import write_atomically
 
 
 def _emit(data, as_json: bool, human) -> None:
@@ -142,20 +143,9 @@ def cmd_codebook_export(args) -> int:
         data = to_yaml(book).encode("utf-8")
     else:
         raise QualcodeError(f"{out}: export to .yaml, .yml or .qdc")
-    _write_atomically(out, data)
+    write_atomically(out, data)
     print(f"wrote {out} ({sum(1 for _ in book.walk())} codes)", file=sys.stderr)
     return 0
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename, so a failure never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise QualcodeError(f"{path}: cannot be written ({err.strerror})") from None
 
 
 def cmd_code_edit(args) -> int:
@@ -256,7 +246,8 @@ def cmd_evaluate(args) -> int:
 def cmd_demo(args) -> int:
     from qualcode.demo import build_demo
 
-    report = build_demo(_open(args), Path(args.transcripts), Path(args.codebooks))
+    report = build_demo(_open(args), Path(args.transcripts), Path(args.codebooks),
+                        say=lambda line: print(line, file=sys.stderr, flush=True))
     print(report, file=sys.stderr)
     return 0
 
@@ -341,9 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged MiniLM)")
     p.set_defaults(func=cmd_evaluate)
 
-    from qualcode import cli_anonymise, cli_export, cli_team
+    from qualcode import cli_anonymise, cli_export, cli_refi, cli_team
     cli_team.add_commands(sub, common)
     cli_export.add_commands(sub, common)
+    cli_refi.add_commands(sub, common)
     cli_anonymise.add_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="build the demo project from shipped files (once)")

@@ -169,12 +169,13 @@ def cmd_show(args) -> int:
 
 def cmd_key_export(args) -> int:
     from qualcode.anonymize import key_file_bytes, key_rows
-    from qualcode.cli import _open, _write_atomically
+    from qualcode.cli import _open
+    from qualcode.files import write_atomically
 
     path = Path(args.file)
     with _open(args).read() as session:
         rows = key_rows(session, _project(session))
-    _write_atomically(path, key_file_bytes(rows, path))
+    write_atomically(path, key_file_bytes(rows, path))
     print(f"wrote {path} ({len(rows)} entries). It links real names to pseudonyms: keep it apart from the data.",
           file=sys.stderr)
     return 0

@@ -27,8 +27,8 @@ def _emit(data, as_json, human):
 
 
 def _write(path: Path, data: bytes) -> None:
-    from qualcode.cli import _write_atomically
-    _write_atomically(path, data)
+    from qualcode.files import write_atomically
+    write_atomically(path, data)
 
 
 def _check_target(out: Path) -> None:

@@ -245,3 +245,40 @@ class DeidTerm(Base):
     term: Mapped[str] = mapped_column(String(300))
     action: Mapped[str] = mapped_column(String(10))  # flag | keep
     type: Mapped[str | None] = mapped_column(String(20))
+
+
+# --- Topic runs (issue 5) ---------------------------------------------------------------------
+# A topic-model run is kept with its parameters so that a researcher can compare and cite it;
+# merging topics writes a new run, so a stored run never changes.
+
+
+class TopicRun(Base):
+    __tablename__ = "topic_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
+    seconds: Mapped[float] = mapped_column(Float)
+    n_segments: Mapped[int] = mapped_column(Integer)
+
+
+class TopicAssignment(Base):
+    """One segment's topic in a run (-1: outlier)."""
+
+    __tablename__ = "topic_assignments"
+    run_id: Mapped[int] = mapped_column(ForeignKey("topic_runs.id", ondelete="CASCADE"), primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    topic_id: Mapped[int] = mapped_column(Integer)
+
+
+class Topic(Base):
+    """A topic of a run: c-TF-IDF keywords, representative segment ids, a label once named."""
+
+    __tablename__ = "topics"
+    run_id: Mapped[int] = mapped_column(ForeignKey("topic_runs.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    representative: Mapped[list] = mapped_column(JSON, default=list)
+    label: Mapped[str | None] = mapped_column(String(300))

@@ -1,14 +1,14 @@
 """de-identification: detections (proposals and decisions), the pseudonym key, user term lists
 
 Revision ID: 0003
-Revises: 0001 (to become 0002 once 0002_topic_runs lands)
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
