@@ -31,6 +31,7 @@ test: setup
 bench: setup
 	$(PY) bench/ingest.py
 	$(PY) bench/segment_eval.py
+	HF_HUB_OFFLINE=1 $(PY) bench/ui.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

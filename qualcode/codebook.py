@@ -316,11 +316,30 @@ def read_codebook_file(path: Path) -> tuple[Codebook, list[str]]:
         data = path.read_bytes()
     except OSError as err:
         raise CodebookError([f"{path}: cannot be read ({err.strerror})"]) from None
-    if path.suffix.lower() == ".qdc":
+    return read_codebook_bytes(data, str(path))
+
+
+def read_codebook_bytes(data: bytes, source: str) -> tuple[Codebook, list[str]]:
+    """A codebook's bytes (an upload) → (codebook, warnings); `source` is the file name, whose
+    extension tells .qdc from YAML."""
+    if source.lower().endswith(".qdc"):
         from qualcode.export.refi_codebook import parse_qdc
-        return parse_qdc(data, str(path)), []
+        return parse_qdc(data, source), []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CodebookError([f"{path}: not UTF-8 text (save the codebook as UTF-8)"]) from None
-    return parse_yaml(text, str(path))
+        raise CodebookError([f"{source}: not UTF-8 text (save the codebook as UTF-8)"]) from None
+    return parse_yaml(text, source)
+
+
+def fields_from_form(definition: str, include: str, exclude: str, examples: str, counter_examples: str,
+                     color: str | None, tags: str) -> dict:
+    """Code fields as a person types them: one example per line, tags separated by commas, a #RRGGBB colour."""
+    def lines(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    if color and not COLOR_PATTERN.match(color.strip()):
+        raise CodebookError([f"'{color}' is not a colour (use #RRGGBB)"])
+    return {"definition": definition.strip(), "include": include.strip(), "exclude": exclude.strip(),
+            "examples": lines(examples), "counter_examples": lines(counter_examples),
+            "color": normalize_color(color) if color else None,
+            "tags": list(dict.fromkeys(t.strip() for t in tags.split(",") if t.strip()))}

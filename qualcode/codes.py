@@ -320,3 +320,14 @@ def to_codebook(session: Session, project: Project) -> Codebook:
                 for c in tree.children(parent) if not c.archived]
     return Codebook(name=meta.get("name") or project.name, description=meta.get("description", ""),
                     languages=list(meta.get("languages", [])), codes=specs(None))
+
+
+def usage_by_path(session: Session, project: Project) -> dict[str, dict[str, int]]:
+    """Per code path: its codings by status (suggested, accepted, rejected, manual), for the codebook view."""
+    tree = CodeTree(session, project)
+    rows = session.execute(select(Coding.code_id, Coding.status, func.count()).join(Code)
+                           .where(Code.project_id == project.id).group_by(Coding.code_id, Coding.status))
+    usage: dict[str, dict[str, int]] = {}
+    for code_id, status, n in rows:
+        usage.setdefault(tree.path(tree.by_id[code_id]), {})[status] = n
+    return usage

@@ -113,3 +113,17 @@ def undo_last(session: Session, project: Project, coder: Coder) -> dict | None:
     snapshot = coding_snapshot(last)
     remove_coding(session, project, coder, last.id)
     return snapshot
+
+
+@atomic
+def set_memo(session: Session, project: Project, coder: Coder, coding_id: int, memo: str) -> Coding:
+    """Write (or clear, with blank text) the memo on one of the coder's own codings."""
+    coding = session.get(Coding, coding_id)
+    if coding is None or coding.coder_id != coder.id:
+        raise QualcodeError(f"coding {coding_id} is not {coder.name}'s")
+    before = coding_snapshot(coding)
+    coding.memo = memo.strip() or None
+    session.flush()
+    record(session, project.id, "memo", "coding", coding.id, before=before, after=coding_snapshot(coding),
+           actor=coder.name)
+    return coding

@@ -1,4 +1,5 @@
-"""The Streamlit app in Debian's Chromium, driven by Playwright: it starts on a project and shows it."""
+"""The Streamlit app in Debian's Chromium, driven by Playwright, against `streamlit run` on a free port:
+import through the upload preview, accept a machine suggestion with the keyboard, reload, see it kept."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
 
+from qualcode.codebook import read_codebook_file
+from qualcode.codes import load_codebook
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.store import Store
+from qualcode.model import Coding, Document
+from qualcode.review import load_review
+from qualcode.store import Store, get_project
+from qualcode.suggest import run_autocode
+from tests.review_fixture import DATA, DOCUMENT, HOSTILE, TRANSCRIPT
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("QUALCODE_SCREENSHOTS", "/tmp"))
 pytestmark = pytest.mark.browser
 
 
@@ -28,13 +37,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    db = tmp_path_factory.mktemp("app") / "app.db"
-    store = Store(str(db))
-    import_files(store, [ROOT / "tests" / "data" / "autocode_group.txt"], ImportOptions())
+def project(tmp_path_factory) -> Store:
+    """One focus group with the test codebook and the auto-coder's suggestions (computed here, once)."""
+    folder = tmp_path_factory.mktemp("app")
+    (folder / DOCUMENT).write_text(TRANSCRIPT, encoding="utf-8")
+    store = Store(str(folder / "app.db"))
+    import_files(store, [folder / DOCUMENT], ImportOptions(unit="turn"))
+    book, warnings = read_codebook_file(DATA / "autocode_codebook.yaml")
+    with store.write() as session:
+        load_codebook(session, get_project(session), book, warnings)
+    assert run_autocode(store, "zero-shot", min_score=0.0)["suggestions"] > 0
+    yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(project):
     port = _free_port()
-    env = {**os.environ, "QUALCODE_DB": str(db), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "QUALCODE_DB": project.url, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.port", str(port), "--server.headless", "true",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
@@ -62,11 +82,61 @@ def browser():
         b.close()
 
 
-def test_documents_page_lists_the_import(app_url, browser):
-    page = browser.new_page()
-    page.goto(app_url)
-    page.get_by_role("tab", name="Transcript").click(timeout=60_000)
-    page.get_by_text("В ЦОН я простояла в очереди почти три часа.", exact=False).first.wait_for(timeout=30_000)
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    yield page
     assert page.get_by_text("Traceback").count() == 0
-    page.screenshot(path=str(Path(os.environ.get("QUALCODE_SCREENSHOTS", "/tmp")) / "documents.png"), full_page=True)
     page.close()
+
+
+def _segment_with_suggestions(store: Store) -> int:
+    with store.read() as session:
+        return next(s.id for s in load_review(session, DOCUMENT, "Alice").segments if s.pending)
+
+
+def test_upload_is_previewed_then_imported_on_confirm(app_url, page, project):
+    page.goto(f"{app_url}/?coder=Alice")
+    page.get_by_role("tab", name="Import").click(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(DATA / "autocode_group.txt"))
+    page.get_by_text("First turns").wait_for(timeout=30_000)
+    with project.read() as session:
+        assert session.scalar(select(Document.id).where(Document.name == "autocode_group.txt")) is None
+    page.get_by_role("button", name="Import autocode_group.txt").click()
+    page.get_by_text("Imported autocode_group.txt").wait_for(timeout=30_000)
+    with project.read() as session:
+        assert session.scalar(select(Document.source_name).where(Document.name == "autocode_group.txt")) == \
+            "upload:autocode_group.txt"
+    page.screenshot(path=str(SHOTS / "import.png"), full_page=True)
+
+
+def test_accept_with_the_keyboard_survives_a_reload(app_url, page, project):
+    segment = _segment_with_suggestions(project)
+    page.goto(f"{app_url}/code?coder=Alice&doc={DOCUMENT}&seg={segment}")
+    accept = page.get_by_role("button", name="Accept", exact=False).first
+    expect(accept).to_be_enabled(timeout=60_000)
+    code = accept.inner_text().split("\n")[0].removeprefix("Accept").strip()
+    page.locator("body").press("a")
+    expect(page.get_by_text("1 coded by you", exact=False)).to_be_visible(timeout=30_000)
+    with project.read() as session:
+        decided = session.scalars(select(Coding).where(Coding.status == "accepted")).one()
+        assert decided.segment_id == segment
+    page.reload()
+    expect(page.get_by_text("1 coded by you", exact=False)).to_be_visible(timeout=60_000)
+    assert "coder=Alice" in page.url           # who is coding survives the refresh
+    expect(page.get_by_text(code, exact=False).first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "code.png"), full_page=True)
+
+
+def test_transcript_markup_is_shown_literally(app_url, page, project):
+    with project.read() as session:
+        hostile = next(s.id for s in load_review(session, DOCUMENT, "Alice").segments if s.text == HOSTILE)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{app_url}/code?coder=Alice&doc={DOCUMENT}&seg={hostile}")
+    expect(page.get_by_text(HOSTILE, exact=True).first).to_be_visible(timeout=60_000)
+    assert page.locator("script", has_text="alert(1)").count() == 0 and dialogs == []
+    assert page.locator("img[src='x.png']").count() == 0
+    assert page.locator("a[href='http://x']").count() == 0
+    assert page.locator(".katex").count() == 0
+    page.screenshot(path=str(SHOTS / "markup.png"), full_page=True)

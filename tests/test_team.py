@@ -17,7 +17,7 @@ from qualcode.coding import apply_code, coder_named
 from qualcode.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coder, Coding, Event, Segment
-from qualcode.store import Store, get_project
+from qualcode.store import get_project
 from qualcode.team import assign_documents, import_codings, project_ratings, reconciliation_queue, resolve
 
 DATA = Path(__file__).parent / "data"

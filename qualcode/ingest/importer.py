@@ -19,6 +19,7 @@ from qualcode import segment
 from qualcode.errors import IngestError, QualcodeError
 from qualcode.ingest import detect, read_source, sidecar, speakers
 from qualcode.ingest.assemble import assemble, speaker_counts
+from qualcode.ingest.base import Parsed
 from qualcode.ingest.language import guess_language
 from qualcode.model import Document, Participant, Segment, Turn
 from qualcode.store import Store, find_project, get_project, record
@@ -33,6 +34,8 @@ class ImportOptions:
     attributes: Path | None = None
     moderator: str | None = None
     max_bytes: int = detect.MAX_BYTES
+    # label as found → label to store (fixes a misspelt or split speaker before anything is stored)
+    rename: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,7 +85,8 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     return data
 
 
-def _choose_moderator(parsed, options: ImportOptions, doc_attrs: dict, people: dict) -> str | None:
+def choose_moderator(parsed: Parsed, options: ImportOptions, doc_attrs: dict, people: dict) -> str | None:
+    """The moderator import will store: the option, else a declared one, else the label rule."""
     labels = speaker_counts(parsed.turns)
     if options.moderator:
         if options.moderator not in labels:
@@ -96,13 +100,13 @@ def _choose_moderator(parsed, options: ImportOptions, doc_attrs: dict, people: d
 
 
 def _store(session: Session, project_id: int, path: Path, sha: str, parsed, options: ImportOptions,
-           doc_attrs: dict, people: dict) -> Document:
+           doc_attrs: dict, people: dict, source_name: str) -> Document:
     text, placed = assemble(parsed)
     if not placed:
         raise IngestError("no speaker turns with text were found")
     language = options.language or guess_language(text)
-    moderator = _choose_moderator(parsed, options, doc_attrs, people)
-    doc = Document(project_id=project_id, name=path.name, source_name=str(path), format=parsed.format,
+    moderator = choose_moderator(parsed, options, doc_attrs, people)
+    doc = Document(project_id=project_id, name=path.name, source_name=source_name, format=parsed.format,
                    encoding=parsed.encoding, sha256=sha, text=text, language=language, unit=options.unit,
                    attributes={**parsed.document_attributes, **doc_attrs})
     session.add(doc)
@@ -134,8 +138,28 @@ def _store(session: Session, project_id: int, path: Path, sha: str, parsed, opti
     return doc
 
 
-def import_one(store: Store, path: Path, options: ImportOptions) -> ImportResult:
-    """Import one file; every problem becomes an `error` result naming the file."""
+def detect_transcript_format(path: Path, data: bytes, options: ImportOptions) -> str:
+    """The format of a transcript file, refusing attribute sidecars."""
+    if sidecar.is_sidecar(path):
+        raise IngestError("is an attributes sidecar, not a transcript (it is applied to its transcript "
+                          "automatically, or pass it with --attributes)")
+    return detect.detect_format(path, data, options.format)
+
+
+def parse_transcript(path: Path, data: bytes, fmt: str, options: ImportOptions) -> tuple[Parsed, dict, dict]:
+    """The parsed transcript with its sidecar's document and participant attributes, speakers renamed
+    as asked: everything import stores, computed without a store (the upload preview shows it)."""
+    found = options.attributes or sidecar.find_sidecar(path)
+    doc_attrs, people = sidecar.attributes_for(sidecar.load_sidecar(found), path.name) if found else ({}, {})
+    parsed = read_source(data, fmt, options.encoding, frozenset(people))
+    if options.rename:
+        doc_attrs, people = speakers.rename_speakers(parsed, doc_attrs, people, options.rename)
+    return parsed, doc_attrs, people
+
+
+def import_one(store: Store, path: Path, options: ImportOptions, source_name: str | None = None) -> ImportResult:
+    """Import one file; every problem becomes an `error` result naming the file. `source_name` records
+    where the file came from when `path` is only where it was staged (an upload)."""
     result = ImportResult(file=str(path), status="error")
     try:
         data = _read_bytes(path, options.max_bytes)
@@ -146,14 +170,8 @@ def import_one(store: Store, path: Path, options: ImportOptions) -> ImportResult
                 select(Document).where(Document.project_id == project.id, Document.sha256 == sha)).first()
             if existing:
                 return ImportResult(file=str(path), status="unchanged", **document_summary(existing))
-        if sidecar.is_sidecar(path):
-            raise IngestError("is an attributes sidecar, not a transcript (it is applied to its transcript "
-                              "automatically, or pass it with --attributes)")
-        fmt = detect.detect_format(path, data, options.format)
-        result.format = fmt
-        found = options.attributes or sidecar.find_sidecar(path)
-        doc_attrs, people = sidecar.attributes_for(sidecar.load_sidecar(found), path.name) if found else ({}, {})
-        parsed = read_source(data, fmt, options.encoding, frozenset(people))
+        result.format = detect_transcript_format(path, data, options)
+        parsed, doc_attrs, people = parse_transcript(path, data, result.format, options)
         result.encoding = parsed.encoding
         with store.write() as session:
             project = get_project(session)
@@ -164,7 +182,7 @@ def import_one(store: Store, path: Path, options: ImportOptions) -> ImportResult
             if clash:
                 raise IngestError(f"a different document named '{path.name}' is already in the project "
                                   "(rename the file to import it as a new document)")
-            doc = _store(session, project.id, path, sha, parsed, options, doc_attrs, people)
+            doc = _store(session, project.id, path, sha, parsed, options, doc_attrs, people, source_name or str(path))
             summary = document_summary(doc)
         return ImportResult(file=str(path), status="imported", **summary)
     except IntegrityError:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from qualcode.errors import IngestError
-from qualcode.ingest.base import RawTurn
+from qualcode.ingest.base import Parsed, RawTurn
 
 MAX_WORDS = 4
 MAX_CHARS = 40
@@ -107,3 +107,30 @@ def guess_moderator(turns: list[RawTurn], override: str | None = None) -> str | 
 def role_of(label: str, moderator: str | None) -> str:
     """'moderator' for the chosen moderator and any other moderator-labelled speaker."""
     return "moderator" if label == moderator or is_moderator(label) else "participant"
+
+
+def rename_speakers(parsed: Parsed, doc_attrs: dict, people: dict, rename: dict[str, str]) -> tuple[dict, dict]:
+    """Apply a researcher's fixes to speaker labels before import: rename, or merge two labels by giving
+    them one name. Changes the parsed turns in place; returns the sidecar attributes under the new labels."""
+    wanted = {old: new.strip() for old, new in rename.items() if new and new.strip() and new.strip() != old}
+    if not wanted:
+        return doc_attrs, people
+    for label, new in wanted.items():
+        if not is_name_like(new):
+            raise IngestError(f"'{new}' (for '{label}') does not look like a speaker label")
+    relabel = lambda label: wanted.get(label, label)  # noqa: E731
+    for turn in parsed.turns:
+        if turn.speaker:
+            turn.speaker = relabel(turn.speaker)
+    if parsed.moderator:
+        parsed.moderator = relabel(parsed.moderator)
+
+    def merged(by_label: dict) -> dict:
+        result: dict = {}
+        for label, attrs in by_label.items():
+            result[relabel(label)] = {**attrs, **result.get(relabel(label), {})}
+        return result
+    parsed.participant_attributes = merged(parsed.participant_attributes)
+    moderator = doc_attrs.get("moderator")
+    doc_attrs = {**doc_attrs, "moderator": relabel(moderator)} if moderator else doc_attrs
+    return doc_attrs, merged(people)
