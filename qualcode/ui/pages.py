@@ -19,6 +19,7 @@ from qualcode.ui.state import show_flash
 
 # (section, module under qualcode.ui, title, icon, url path)
 SEAMS = [
+    ("Project", "anonymise_page", "Anonymise", ":material/shield_person:", "anonymise"),
     ("Analyse", "topics_page", "Topics", ":material/bubble_chart:", "topics"),
     ("Analyse", "agreement_page", "Agreement", ":material/group:", "agreement"),
     ("Report", "export_page", "Export", ":material/download:", "export"),
