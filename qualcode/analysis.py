@@ -103,9 +103,11 @@ def heatmap(matrix: pd.DataFrame, value: str = "segments"):
     rows, cols = matrix.index.name or "row", matrix.columns.name or "column"
     if rows == cols:
         cols = f"{cols} (column)"
-    data = matrix.rename_axis(index=rows, columns=cols).stack().rename(value).reset_index()
-    base = alt.Chart(data).encode(x=alt.X(f"{cols}:N", sort=list(matrix.columns), title=None),
-                                  y=alt.Y(f"{rows}:N", sort=list(matrix.index), title=None))
-    return (base.mark_rect().encode(color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues")),
-                                    tooltip=[rows, cols, value])
-            + base.mark_text(fontSize=10).encode(text=alt.Text(f"{value}:Q")))
+    # fixed field names: an attribute such as "document:site" would read as Altair's "field:type" shorthand
+    data = matrix.rename_axis(index="row", columns="column").stack().rename("value").reset_index()
+    base = alt.Chart(data).encode(x=alt.X("column:N", sort=list(matrix.columns), title=None),
+                                  y=alt.Y("row:N", sort=list(matrix.index), title=None))
+    return (base.mark_rect().encode(color=alt.Color("value:Q", scale=alt.Scale(scheme="blues"), title=value),
+                                    tooltip=[alt.Tooltip("row:N", title=rows), alt.Tooltip("column:N", title=cols),
+                                             alt.Tooltip("value:Q", title=value)])
+            + base.mark_text(fontSize=10).encode(text=alt.Text("value:Q")))
