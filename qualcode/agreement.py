@@ -51,6 +51,17 @@ class Ratings:
     coders: list[str]
     codes: list[str]
     assigned: dict[tuple[Unit, str], frozenset[str]]
+    # span units belong to one code: statistics of a code then use only its own units, so text
+    # that nobody gave that code never counts as agreement on it (None: every unit counts for every code)
+    unit_code: dict[Unit, str] | None = None
+
+
+def _scoped(ratings: "Ratings", seen: np.ndarray, code: str) -> np.ndarray:
+    """`seen`, limited to the units that belong to `code` when units are per code."""
+    if ratings.unit_code is None:
+        return seen
+    mine = np.array([ratings.unit_code.get(unit) == code for unit in ratings.units], dtype=bool)
+    return seen & mine[:, None]
 
 
 # ---------------------------------------------------------------- building Ratings from long-format rows
@@ -330,7 +341,7 @@ def agreement_report(ratings: Ratings, bootstrap: int = 1000, seed: int = 0) -> 
         f"Cohen's κ needs exactly two coders; with {len(ratings.coders)} it is given per coder pair (pairs)"]
     per_code = {}
     for k, code in enumerate(ratings.codes):
-        per_code[code] = _code_statistics(seen, applied[:, :, k], bootstrap, seed)
+        per_code[code] = _code_statistics(_scoped(ratings, seen, code), applied[:, :, k], bootstrap, seed)
         notes += _undefined_note(code, per_code[code], len(ratings.coders) == 2)
     pairs, pair_notes = _pairs(ratings, seen, applied, per_code)
     overall, overall_notes = _overall(ratings, per_code)
@@ -371,7 +382,7 @@ def _pairs(ratings: Ratings, seen: np.ndarray, applied: np.ndarray, per_code: di
     for (i, first), (j, second) in combinations(enumerate(ratings.coders), 2):
         cells = {}
         for k, code in enumerate(ratings.codes):
-            table = _binary_contingency(seen, applied[:, :, k], i, j)
+            table = _binary_contingency(_scoped(ratings, seen, code), applied[:, :, k], i, j)
             n = int(table.sum())
             cells[code] = {"percent_agreement": float(np.trace(table) / n) if n else None,
                            "cohen_kappa": cohen_kappa(table), "n_units": n}

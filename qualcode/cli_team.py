@@ -123,7 +123,8 @@ def add_commands(sub, common) -> None:
     p = sub.add_parser("agreement", parents=[common], help="inter-coder agreement (from a CSV or the project)")
     p.add_argument("--data", help="long-format CSV with unit,coder,code (no project needed)")
     p.add_argument("--coders", nargs="+", help="coders to compare on the project")
-    p.add_argument("--unit", choices=["segment", "turn", "document"], default="segment")
+    p.add_argument("--unit", choices=["segment", "turn", "document", "span"], default="segment",
+                   help="span: MAXQDA-style, codings agree when they overlap by ≥ 90%% of their union")
     p.add_argument("--bootstrap", type=int, default=1000, help="resamples for α's 95%% interval (0: none)")
     p.set_defaults(func=cmd_agreement)
 

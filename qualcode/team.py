@@ -23,7 +23,8 @@ from qualcode.errors import QualcodeError
 from qualcode.model import Coder, Coding, Document, Project, Segment
 from qualcode.store import atomic, record
 
-UNITS = ("segment", "turn", "document")
+UNITS = ("segment", "turn", "document", "span")
+SPAN_THRESHOLD = 0.9
 CONSENSUS = "consensus"
 APPLIED = ("manual", "accepted")
 
@@ -51,6 +52,8 @@ def project_ratings(session: Session, project: Project, coder_names: list[str], 
         raise QualcodeError(f"unknown unit '{unit}' (use {', '.join(UNITS)})")
     if len(set(coder_names)) < 2:
         raise QualcodeError("agreement needs at least two different coders")
+    if unit == "span":
+        return span_ratings(session, project, coder_names)
     tree = CodeTree(session, project)
     coders = [_coder(session, project, name) for name in coder_names]
     codings = {c.name: _applied(session, c) for c in coders}
@@ -74,6 +77,49 @@ def project_ratings(session: Session, project: Project, coder_names: list[str], 
     used = set().union(*assigned.values()) if assigned else set()
     return Ratings(units, [c.name for c in coders], codes + sorted(used - set(codes)),
                    {key: frozenset(v) for key, v in assigned.items()})
+
+
+def _overlap(a: Coding, b: Coding) -> float:
+    """Characters both spans cover, as a share of the characters either covers."""
+    both = min(a.end, b.end) - max(a.start, b.start)
+    return max(0, both) / (max(a.end, b.end) - min(a.start, b.start))
+
+
+def span_ratings(session: Session, project: Project, coder_names: list[str],
+                 threshold: float = SPAN_THRESHOLD) -> Ratings:
+    """MAXQDA-style units: every coded span is a unit; another coder agrees when they gave the
+    same code to a span in the same document overlapping it by ≥ `threshold` of the union.
+
+    Spans that match across coders become one unit; a unit exists only where someone coded, so
+    "neither coded" never inflates agreement (unlike counting uncoded text as agreement).
+    """
+    tree = CodeTree(session, project)
+    coders = [_coder(session, project, name) for name in coder_names]
+    pending = [(c.name, k) for c in coders for k in sorted(_applied(session, c), key=lambda k: (k.document_id, k.start))]
+    assigned: dict[tuple, set[str]] = {}
+    units: list[str] = []
+    unit_code: dict[str, str] = {}
+    used: set[int] = set()
+    for name, coding in pending:
+        if coding.id in used:
+            continue
+        used.add(coding.id)
+        unit = f"{coding.document_id}:{coding.start}-{coding.end}:{coding.code_id}"
+        units.append(unit)
+        path = tree.path(tree.by_id[coding.code_id])
+        unit_code[unit] = path
+        assigned[(unit, name)] = {path}
+        for other, candidate in pending:
+            if other == name or (unit, other) in assigned or candidate.id in used:
+                continue
+            if (candidate.code_id == coding.code_id and candidate.document_id == coding.document_id
+                    and _overlap(coding, candidate) >= threshold):
+                used.add(candidate.id)
+                assigned[(unit, other)] = {path}
+        for other in coder_names:
+            assigned.setdefault((unit, other), set())
+    codes = list(dict.fromkeys(p for v in assigned.values() for p in v))
+    return Ratings(units, list(coder_names), codes, {key: frozenset(v) for key, v in assigned.items()}, unit_code)
 
 
 @atomic

@@ -140,3 +140,22 @@ def test_agreement_cli_from_csv(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "qualcode.cli", "agreement", "--data", str(one), "--json"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "at least two coders" in proc.stderr
+
+
+def test_span_units_match_overlapping_codings(team):
+    store, segs, codes = team
+    with store.write() as session:
+        project = get_project(session)
+        a, b = coder_named(session, project, "Aigerim"), coder_named(session, project, "Bolat")
+        seg = session.get(Segment, segs[10])
+        apply_code(session, project, a, seg.id, codes["Waiting time"], seg.start, seg.end)
+        apply_code(session, project, b, seg.id, codes["Waiting time"], seg.start + 1, seg.end)   # ≥ 90 % overlap
+        apply_code(session, project, b, seg.id, codes["Portal failures"], seg.start, seg.start + 10)  # B only
+    with store.read() as session:
+        ratings = project_ratings(session, get_project(session), ["Aigerim", "Bolat"], "span")
+    report = agreement_report(ratings, bootstrap=0)
+    waiting = report["per_code"]["Waiting time"]
+    # Waiting time: turns 1 and 2 (both), turn 4 (B only), turn 10 (both, overlapping spans) → 3 agreed of 4
+    assert waiting["table"] == [[3, 0], [1, 0]]  # no "neither" cell: only Waiting-time spans count
+    assert waiting["percent_agreement"] == pytest.approx(3 / 4)
+    assert len(ratings.units) == 7  # one unit per distinct coded span; uncoded text is no unit
