@@ -6,17 +6,8 @@ import csv
 import sys
 from pathlib import Path
 
+from qualcode.cli import _emit, _open
 from qualcode.errors import QualcodeError
-
-
-def _open(args):
-    from qualcode.store import Store
-    return Store(args.db)
-
-
-def _emit(data, as_json, human):
-    from qualcode.cli import _emit as emit
-    emit(data, as_json, human)
 
 
 def _read_long_csv(path: Path) -> list[tuple[str, str, str]]:
@@ -46,7 +37,11 @@ def _print_report(report: dict) -> None:
 
 
 def cmd_agreement(args) -> int:
-    from qualcode.agreement import agreement_report, methods_paragraph, ratings_from_rows
+    from qualcode.agreement import (
+        agreement_report,
+        methods_paragraph,
+        ratings_from_rows,
+    )
 
     if args.data:
         ratings, notes = ratings_from_rows(_read_long_csv(Path(args.data)))

@@ -9,35 +9,27 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from team_fixture import build_team
 
 from qualcode.agreement import agreement_report
-from qualcode.codebook import read_codebook_file
-from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named
 from qualcode.errors import QualcodeError
-from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coder, Coding, Event, Segment
 from qualcode.store import get_project
-from qualcode.team import assign_documents, import_codings, project_ratings, reconciliation_queue, resolve
+from qualcode.team import (
+    assign_documents,
+    import_codings,
+    project_ratings,
+    reconciliation_queue,
+    resolve,
+)
 
 DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
 def team(store):
-    import_files(store, [DATA / "autocode_group.txt"], ImportOptions(unit="turn"))
-    book, warnings = read_codebook_file(DATA / "autocode_codebook.yaml")
-    with store.write() as session:
-        project = get_project(session)
-        load_codebook(session, project, book, warnings)
-        codes = {c.name: c.id for c in session.scalars(select(Code))}
-        segs = [s.id for s in session.scalars(select(Segment).order_by(Segment.order))]
-        a, b = coder_named(session, project, "Aigerim"), coder_named(session, project, "Bolat")
-        # turns 1, 2: both say Waiting; turn 4: A Portal, B Portal + Waiting; turn 8: only A Payments
-        for coder, seg, code in [(a, 1, "Waiting time"), (b, 1, "Waiting time"), (a, 2, "Waiting time"),
-                                 (b, 2, "Waiting time"), (a, 4, "Portal failures"), (b, 4, "Portal failures"),
-                                 (b, 4, "Waiting time"), (a, 8, "Informal payments")]:
-            apply_code(session, project, coder, segs[seg], codes[code])
+    segs, codes = build_team(store)
     return store, segs, codes
 
 

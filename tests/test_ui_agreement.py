@@ -7,12 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
+from team_fixture import build_team
 
-from qualcode.codebook import read_codebook_file
-from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named
-from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Code, Coder, Coding, Segment
+from qualcode.model import Coder, Coding
 from qualcode.store import Store, get_project
 
 DATA = Path(__file__).parent / "data"
@@ -30,18 +28,7 @@ def _page() -> None:
 def team(tmp_path, monkeypatch):
     """Two coders on the turns of one focus group, as in tests/test_team.py."""
     store = Store(str(tmp_path / "team.db"))
-    import_files(store, [DATA / "autocode_group.txt"], ImportOptions(unit="turn"))
-    book, warnings = read_codebook_file(DATA / "autocode_codebook.yaml")
-    with store.write() as session:
-        project = get_project(session)
-        load_codebook(session, project, book, warnings)
-        codes = {c.name: c.id for c in session.scalars(select(Code))}
-        segs = [s.id for s in session.scalars(select(Segment).order_by(Segment.order))]
-        a, b = coder_named(session, project, "Aigerim"), coder_named(session, project, "Bolat")
-        for coder, seg, code in [(a, 1, "Waiting time"), (b, 1, "Waiting time"), (a, 2, "Waiting time"),
-                                 (b, 2, "Waiting time"), (a, 4, "Portal failures"), (b, 4, "Portal failures"),
-                                 (b, 4, "Waiting time"), (a, 8, "Informal payments")]:
-            apply_code(session, project, coder, segs[seg], codes[code])
+    segs, codes = build_team(store)
     monkeypatch.setenv("QUALCODE_DB", str(tmp_path / "team.db"))
     yield store, segs, codes
     store.close()
