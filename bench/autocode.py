@@ -70,7 +70,9 @@ def main() -> None:
         with store.write() as session:
             load_codebook(session, get_project(session), book, warnings)
         cold = run_autocode(store, "zero-shot", embedder=embedder)
+        print(f"cold run done: {cold['seconds']:.1f} s", flush=True)
         warm = run_autocode(store, "zero-shot", embedder=embedder)
+        print(f"warm run done: {warm['seconds']:.2f} s", flush=True)
         with store.read() as session:  # the same texts the run encoded
             project = get_project(session)
             texts = load_corpus(session, project.id, Scope(), [c.id for c in CodeTree(session, project).codes]).texts
