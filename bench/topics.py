@@ -25,7 +25,6 @@ import csv
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -223,6 +222,14 @@ def synthetic_store(path: Path, n: int, pool: tuple[list[str], np.ndarray], per_
     store.close()
 
 
+def memory_mb(field: str) -> float:
+    """VmRSS (now) or VmHWM (peak since the last reset) of this process, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 def child(db: str) -> None:
     """One timed run in this fresh process: warm UMAP's JIT up, then fit everything in scope."""
     started = time.perf_counter()
@@ -230,20 +237,21 @@ def child(db: str) -> None:
     warm = rng.normal(size=(300, 384)).astype(np.float32)
     topics.fit(["word"] * 300, warm / np.linalg.norm(warm, axis=1, keepdims=True), topics.scaled_sizes(300), 0)
     warmup = time.perf_counter() - started
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to what is resident now
+    before = memory_mb("VmRSS")
     started = time.perf_counter()
     report = run_topics(Store(db), TopicOptions(), embedder=CachedOnly())
     print(json.dumps({"seconds": time.perf_counter() - started, "warmup": warmup, "before_mb": before,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "segments": len(report["assignments"]), "topics": len(report["topics"]),
-                      "outliers": report["outliers"], "sizes": {k: report["parameters"][k] for k in
-                                                                ("min_topic_size", "min_samples", "n_neighbors")}}))
+                      "peak_mb": memory_mb("VmHWM"), "segments": len(report["assignments"]),
+                      "topics": len(report["topics"]), "outliers": report["outliers"],
+                      "sizes": {k: report["parameters"][k] for k in ("min_topic_size", "min_samples", "n_neighbors")}}))
 
 
 def scale(store: Store, folder: Path, sizes: list[int]) -> None:
     pool = sentence_pool(store)
     print(f"\nscale: synthetic segments = two of {len(pool[0]):,} shipped participant sentences; their vectors "
           "are the normalised sum of the two sentences' cached vectors (not re-encoded)")
+    print("RSS before = resident after imports and JIT warm-up (bertopic imports torch); peak = during the run")
     print(f"{'segments':>9} {'build s':>8} {'fit s':>7} {'topics':>7} {'outliers':>9} {'RSS before':>11} "
           f"{'peak RSS':>9}  sizes")
     for n in sizes:

@@ -310,17 +310,19 @@ def merge_topics(store: Store, run_id: int, topic_ids: list[int], embedder: Embe
 
 
 def prevalence(session: Session, run_id: int, by: str = "group") -> pd.DataFrame:
-    """Topic × value of an attribute (participant's, else document's; `document:K` to be explicit):
-    segments, and their share of all the run's segments with that value. Long form, one row per cell."""
+    """Topic × value of an attribute (participant's, else document's; `document:K` to be explicit;
+    `document` alone is the document's name): segments, and their share of all the run's segments
+    with that value. Long form, one row per cell."""
     _run(session, run_id)
-    rows = session.execute(select(TopicAssignment.topic_id, Document.attributes, Participant.attributes)
+    rows = session.execute(select(TopicAssignment.topic_id, Document.attributes, Participant.attributes, Document.name)
                            .join(Segment, Segment.id == TopicAssignment.segment_id)
                            .join(Document, Document.id == Segment.document_id)
                            .join(Turn, Turn.id == Segment.turn_id)
                            .outerjoin(Participant, Participant.id == Turn.participant_id)
                            .where(TopicAssignment.run_id == run_id)).all()
     frame = pd.DataFrame({"topic": [r[0] for r in rows],
-                          by: [attribute_value(by, r[1] or {}, r[2] or {}) or NOT_SET for r in rows]})
+                          by: [(r[3] if by == "document" else attribute_value(by, r[1] or {}, r[2] or {}))
+                               or NOT_SET for r in rows]})
     if frame.empty or (frame[by] == NOT_SET).all():
         raise QualcodeError(f"no segment of run {run_id} has an attribute '{by}'")
     counts = frame.groupby(["topic", by]).size().rename("segments").reset_index()

@@ -7,7 +7,10 @@ and robustness on a laptop:
 - the k nearest neighbours for UMAP are exact cosine neighbours from one matrix product
   (chunked); UMAP's own approximate search costs far more on a CPU than the embedding it serves;
 - identical vectors are fitted once and share a topic (UMAP breaks on duplicate points, and
-  "Да." forty times is one thing said, not a theme).
+  "Да." forty times is one thing said, not a theme);
+- HDBSCAN selects leaf clusters: its default ("excess of mass") put single-sentence embeddings
+  of two shipped groups into 2 giant topics (bench/topics.py), leaves give the finest clusters
+  that still hold `min_topic_size` segments.
 
 Keywords are class-based TF-IDF over the final topics with stop words for English, Russian
 (spaCy's lists) and Kazakh (ours, `data/stopwords_kk.txt`), all at once because speakers switch
@@ -145,7 +148,8 @@ def fit(texts: list[str], vectors: np.ndarray, sizes: Sizes, seed: int, reduce_o
     umap = UMAP(n_neighbors=sizes.n_neighbors, n_components=sizes.n_components, min_dist=0.0, metric="cosine",
                 n_epochs=sizes.n_epochs, random_state=seed,
                 precomputed_knn=exact_knn(unique, sizes.n_neighbors) + (None,))
-    hdbscan = HDBSCAN(min_cluster_size=sizes.min_topic_size, min_samples=sizes.min_samples, prediction_data=False)
+    hdbscan = HDBSCAN(min_cluster_size=sizes.min_topic_size, min_samples=sizes.min_samples,
+                      cluster_selection_method="leaf", prediction_data=False)
     model = BERTopic(embedding_model=None, umap_model=umap, hdbscan_model=hdbscan, vectorizer_model=vectorizer(),
                      ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True), top_n_words=KEYWORDS)
     with warnings.catch_warnings():

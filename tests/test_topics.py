@@ -87,7 +87,7 @@ def shipped(shipped_db, tmp_path) -> Store:
     store.close()
 
 
-def synthetic(tmp_path: Path, turns: dict[str, int], extra: list[str] = (), name: str = "group.txt") -> Store:
+def synthetic(tmp_path: Path, turns: dict[str, int], extra: list[str] = (), url: str | None = None) -> Store:
     """A moderated group: a question per topic, then turns drawn from that topic's vocabulary."""
     rng = random.Random(3)
     lines = []
@@ -96,9 +96,9 @@ def synthetic(tmp_path: Path, turns: dict[str, int], extra: list[str] = (), name
         lines.append(f"Moderator: Tell me about {topic}?")
         lines += [f"P{i % 5 + 1}: " + " ".join(rng.sample(vocabulary, 6)) for i in range(n)]
     lines += [f"P1: {text}" for text in extra]
-    (tmp_path / name).write_text("\n".join(lines), encoding="utf-8")
-    store = Store(str(tmp_path / "synthetic.db"))
-    import_files(store, [tmp_path / name], ImportOptions(unit="turn", moderator="Moderator"))
+    (tmp_path / "group.txt").write_text("\n".join(lines), encoding="utf-8")
+    store = Store(url or str(tmp_path / "synthetic.db"))
+    import_files(store, [tmp_path / "group.txt"], ImportOptions(unit="turn", moderator="Moderator"))
     return store
 
 
@@ -250,9 +250,9 @@ def test_too_small_and_identical_corpora_say_so(tmp_path):
         run_topics(store, TopicOptions(min_topic_size=1), embedder=HashEmbedder())
 
 
-def test_duplicates_share_a_topic_and_other_languages_get_keywords(tmp_path):
+def test_duplicates_share_a_topic_and_other_languages_get_keywords(tmp_path, store_url):
     thanks = "Muy bien, gracias por todo."
-    store = synthetic(tmp_path, {"cola": 30, "fila": 30, "papel": 30}, extra=[thanks] * 25)
+    store = synthetic(tmp_path, {"cola": 30, "fila": 30, "papel": 30}, extra=[thanks] * 25, url=store_url)
     report = run_topics(store, TopicOptions(min_topic_size=5, window=None), embedder=HashEmbedder())
     with store.read() as session:
         text = session.scalars(select(Document.text)).one()
@@ -260,6 +260,23 @@ def test_duplicates_share_a_topic_and_other_languages_get_keywords(tmp_path):
     copies = [s for s, start, end in spans if text[start:end] == thanks]
     assert len(copies) == 25 and len({report["assignments"][s] for s in copies}) == 1
     assert len(report["topics"]) >= 3 and all(t["keywords"] for t in report["topics"])
+    promoted = promote_topic(store, report["run"], 1, "Queues")  # the same writes on SQLite and PostgreSQL
+    merged = merge_topics(store, report["run"], [1, 2], embedder=HashEmbedder())
+    with store.read() as session:
+        assert len(pending_suggestions(session)) == promoted["suggestions"] == report["topics"][1]["size"]
+        assert prevalence(session, merged["run"], "document")["share"].sum() == pytest.approx(1.0, abs=0.01)
+    store.close()
+
+
+def test_a_one_speaker_document_gets_topics(tmp_path):
+    rng = random.Random(5)
+    words = {topic: [topic + suffix for suffix in "abcdefgh"] for topic in ("queue", "portal", "stamp")}
+    sentences = [" ".join(rng.sample(words[topic], 5)).capitalize() + "." for topic in words for _ in range(25)]
+    (tmp_path / "monologue.txt").write_text("Speaker: " + " ".join(sentences), encoding="utf-8")
+    store = Store(str(tmp_path / "monologue.db"))
+    import_files(store, [tmp_path / "monologue.txt"], ImportOptions())
+    report = run_topics(store, TopicOptions(min_topic_size=5), embedder=HashEmbedder())
+    assert len(report["assignments"]) == 75 and report["topics"]
 
 
 def test_context_windows_follow_the_conversation():
