@@ -2,12 +2,13 @@
 topic by topic, so a segment means more together with the turns around it.
 
 A segment's context vector is its own embedding plus a decaying average of the turns within
-±`turns` of its own in the same document. A moderator's turn opens a new block of the guide:
-reaching back to the question that opened the block is free, but every further moderator turn
-crossed (backwards or forwards) multiplies the weight by `boundary`. Short back-channel turns
-("Mm-hmm", "Да-да", "Exactly.") weigh in proportion to their words, so they borrow meaning from
-their neighbours instead of lending their own. Long turns are cut into blocks of at most `block`
-segments so that a monologue is not one averaged blur. A document in which nobody speaks twice
+±`turns` of its own in the same document. A moderator's question opens a new block of the guide:
+reaching back to the question that opened the block is free, but every further question crossed
+(backwards or forwards) multiplies the weight by `boundary`. A moderator's turn shorter than
+`question_words` ("Tell me more.", "А сосед платил?") is a probe inside the block, not a
+boundary. Short back-channel turns ("Mm-hmm", "Да-да", "Exactly.") weigh in proportion to their
+words, so they borrow meaning from their neighbours instead of lending their own. Long turns are
+cut into blocks of at most `block` segments so that a monologue is not one averaged blur. A document in which nobody speaks twice
 (a survey: one answer per respondent) is no conversation: there the window stays inside a turn.
 Everything works on cached vectors; nothing is re-encoded.
 """
@@ -25,7 +26,8 @@ class Window:
 
     turns: int = 5            # ±turns (blocks) around the segment's own
     decay: float = 0.8        # weight factor per step away
-    boundary: float = 0.3     # weight factor per moderator turn crossed
+    boundary: float = 0.3     # weight factor per moderator question crossed
+    question_words: int = 10  # a moderator turn this long is a question that opens a block
     short_words: int = 6      # a turn with fewer words weighs words / short_words
     block: int = 8            # segments per block of a long turn
     own: float = 0.5          # weight of the segment's own embedding against its (unit) context
@@ -75,9 +77,12 @@ def _document(vectors: np.ndarray, layout: Layout, rows: np.ndarray, window: Win
     means = _unit(means)
     weight = np.minimum(1.0, np.bincount(blocks, weights=words, minlength=n) / window.short_words)
     first = np.r_[True, blocks[1:] != blocks[:-1]]
+    turn_index = np.unique(turn, return_inverse=True)[1].ravel()
+    turn_words = np.bincount(turn_index, weights=words)[turn_index]
+    question = layout.moderator[rows] & (turn_words >= window.question_words)
     opens = np.zeros(n)
     new_turn = np.r_[True, turn[1:] != turn[:-1]]
-    opens[blocks[first & new_turn & layout.moderator[rows]]] = 1.0   # a moderator turn starts here
+    opens[blocks[first & new_turn & question]] = 1.0                   # a moderator's question starts here
     crossed = np.cumsum(opens)                                          # opens in (lo, hi] = c[hi] − c[lo]
     group = turn[first] if not _is_conversation(layout.speaker[rows], turn) else np.zeros(n)
     context = np.zeros_like(means)

@@ -229,7 +229,8 @@ def _run(session: Session, run_id: int) -> TopicRun:
 def _topic(session: Session, run_id: int, topic_id: int) -> Topic:
     topic = session.get(Topic, (run_id, topic_id))
     if topic is None:
-        raise QualcodeError(f"run {run_id} has no topic {topic_id}" + (" (-1 holds the outliers)" if topic_id == -1 else ""))
+        hint = " (-1 holds the outliers)" if topic_id == -1 else ""
+        raise QualcodeError(f"run {run_id} has no topic {topic_id}{hint}")
     return topic
 
 

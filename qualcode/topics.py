@@ -35,7 +35,7 @@ MIN_SEGMENTS = 40        # fewer distinct segments than this give no topics wort
 KEYWORDS = 10
 QUOTES = 5
 QUOTE_MIN_WORDS = 5      # shorter quotes are used only when a topic has nothing longer
-KNN_CHUNK = 1024         # rows per block of the exact neighbour search (bounds memory)
+KNN_CHUNK = 256          # rows per block of the exact neighbour search (bounds memory: ~16 bytes × rows × n)
 TOKEN = r"(?u)\b[^\W\d_]{2,}\b"   # words of two letters or more, no numbers or timestamps
 NOTE = re.compile(r"\[[^\]]{0,40}\]|\([^)]{0,40}\)")   # transcriber's notes: [laughter], (смех), (пауза)
 _STOPWORDS_KK = Path(__file__).parent / "data" / "stopwords_kk.txt"
@@ -186,7 +186,8 @@ def centroids(vectors: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
     return out
 
 
-def representatives(vectors: np.ndarray, labels: np.ndarray, texts: list[str], top: int = QUOTES) -> dict[int, list[int]]:
+def representatives(vectors: np.ndarray, labels: np.ndarray, texts: list[str],
+                    top: int = QUOTES) -> dict[int, list[int]]:
     """Rows of each topic's most typical quotes: nearest the centroid, distinct, long enough to read."""
     out = {}
     for topic, centre in centroids(vectors, labels).items():

@@ -120,9 +120,11 @@ def test_cli_contract_on_shipped_groups(shipped, capsys):
         assert set(t) == {"id", "size", "keywords", "representative", "nearest_codes"}
         assert t["keywords"] and not any(word in stop for word in t["keywords"])
         assert t["representative"] and all(assigned[s] == t["id"] for s in t["representative"])
-        assert len(t["nearest_codes"]) == 3 and all({"code", "similarity", "covers"} == set(c) for c in t["nearest_codes"])
+        assert len(t["nearest_codes"]) == 3
+        assert all({"code", "similarity", "covers"} == set(c) for c in t["nearest_codes"])
     p = report["parameters"]
-    assert p["seed"] == 3 and p["min_topic_size"] == 8 and p["context"]["turns"] == 5 and p["scope"]["uncoded_only"] is False
+    assert p["seed"] == 3 and p["min_topic_size"] == 8 and p["context"]["turns"] == 5
+    assert p["scope"]["uncoded_only"] is False
     assert qualcode("topics", "--db", shipped.url, "--document", "fg05_en_teams.vtt", "--min-topic-size", "8") == 0
     human = capsys.readouterr().out
     assert human.startswith("run 3: ") and "covers" in human
@@ -285,7 +287,7 @@ def test_context_windows_follow_the_conversation():
     vectors = np.array([e[0], e[0], e[3], e[0], e[1], e[1]])
     layout = Layout(document=np.zeros(6, dtype=int), turn=np.arange(6), speaker=np.array([0, 1, 2, 3, 0, 1]),
                     moderator=np.array([True, False, False, False, True, False]),
-                    words=np.array([9, 9, 1, 9, 9, 9]))
+                    words=np.array([12, 9, 1, 9, 12, 9]))
     ctx = context_vectors(vectors, layout, Window())
     assert ctx[2] @ e[0] > ctx[2] @ e[3]          # the back-channel takes its neighbours' topic
     assert ctx[3] @ e[0] > ctx[3] @ e[1]          # the next question pulls less than the last answers
@@ -305,8 +307,9 @@ def test_stop_words_cover_three_languages():
     kk = [w for w in (ROOT / "qualcode" / "data" / "stopwords_kk.txt").read_text(encoding="utf-8").splitlines()
           if w and not w.startswith("#")]
     assert len(kk) >= 150 and len(kk) == len(set(kk))
-    assert topics.keywords(["Мы ждали в ЦОН-е (смех) три часа", "Портал eGov не работает"],
-                           np.array([0, 1]))[0][:1] != ["смех"]
+    found = topics.keywords(["Біз ЦОН-ға бардық (смех), кезек [laughter] ұзын", "Портал eGov не работает"],
+                            np.array([0, 1]))[0]
+    assert "кезек" in found and not {"смех", "laughter", "ға", "біз"} & set(found)
 
 
 def test_a_0001_database_is_migrated(tmp_path):
