@@ -11,18 +11,19 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from qualcode import autocode
 from qualcode.codes import CodeTree
 from qualcode.embed import Embedder, embed_texts, load_embedder
 from qualcode.errors import QualcodeError
-from qualcode.model import Coder, Coding, Document, Participant, Segment, Turn
+from qualcode.model import Coder, Coding, Document, Participant, Segment, Turn, utcnow
 from qualcode.store import Store, find_project, get_project, record
 
 MACHINE_CODER = "machine"
 QUEUE_SIZE = 200
+DELETE_CHUNK = 500   # segment ids per DELETE … IN (…): well under every database's parameter limit
 POSITIVE = ("accepted", "manual")
 REASON_CHARS = 90
 
@@ -41,6 +42,7 @@ class Corpus:
     texts: list[str]
     in_scope: np.ndarray                      # bool per segment
     document_ids: list[int]
+    spans: list[tuple[int, int]]              # (start, end) per segment, to write codings without a lookup
     decisions: dict[int, dict[int, bool]]     # code column → {row: positive?}
     decided: set[tuple[int, int]]             # (segment id, code id) a human already settled
 
@@ -80,7 +82,8 @@ def load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[
                   texts=[docs[r.document_id].text[r.start:r.end] for r in keep],
                   in_scope=np.array([r.document_id in wanted and (scope.include_moderator or r.role != "moderator")
                                      for r in keep], dtype=bool),
-                  document_ids=[r.document_id for r in keep], decisions=decisions,
+                  document_ids=[r.document_id for r in keep], spans=[(r.start, r.end) for r in keep],
+                  decisions=decisions,
                   decided={(s, c) for s, c, _ in coded})
 
 
@@ -172,24 +175,28 @@ def _queue(corpus: Corpus, probability: np.ndarray, positives: np.ndarray, codes
 
 def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tuple[int, int, float, str]],
                        queue: list) -> int:
-    spans = {}
+    """Replace the machine's undecided suggestions on the scoped segments, set-wise (no ORM objects)."""
+    row_of = {segment_id: i for i, segment_id in enumerate(corpus.segment_ids)}
+    scoped = [s for s, inside in zip(corpus.segment_ids, corpus.in_scope) if inside]
     with store.write() as session:
         project = get_project(session)
         coder = machine_coder(session, project.id, engine)
         coder.settings = {**coder.settings, "queue": queue}
-        scoped = [s for s, inside in zip(corpus.segment_ids, corpus.in_scope) if inside]
-        for s in session.execute(select(Segment.id, Segment.document_id, Segment.start, Segment.end)
-                                 .where(Segment.id.in_(scoped))):
-            spans[s.id] = s
-        decided_on = select(Coding.based_on_id).where(Coding.based_on_id.is_not(None))
-        for chunk in range(0, len(scoped), 500):
+        decision = aliased(Coding)
+        for chunk in range(0, len(scoped), DELETE_CHUNK):
             session.execute(delete(Coding).where(
                 Coding.coder_id == coder.id, Coding.status == "suggested",
-                Coding.segment_id.in_(scoped[chunk:chunk + 500]), Coding.id.not_in(decided_on)))
-        session.add_all(Coding(coder_id=coder.id, code_id=code_id, document_id=spans[segment_id].document_id,
-                               segment_id=segment_id, start=spans[segment_id].start, end=spans[segment_id].end,
-                               status="suggested", score=round(score, 4), reason=reason)
-                        for segment_id, code_id, score, reason in rows)
+                Coding.segment_id.in_(scoped[chunk:chunk + DELETE_CHUNK]),
+                ~select(decision.id).where(decision.based_on_id == Coding.id).exists(),
+            ).execution_options(synchronize_session=False))
+        now = utcnow()
+        if rows:
+            session.execute(insert(Coding), [
+                {"coder_id": coder.id, "code_id": code_id, "document_id": corpus.document_ids[row_of[segment_id]],
+                 "segment_id": segment_id, "start": corpus.spans[row_of[segment_id]][0],
+                 "end": corpus.spans[row_of[segment_id]][1], "status": "suggested", "score": round(score, 4),
+                 "reason": reason, "created_at": now, "updated_at": now}
+                for segment_id, code_id, score, reason in rows])
         record(session, project.id, "autocode", "coder", coder.id,
                after={"engine": engine, "segments": len(scoped), "suggestions": len(rows)})
     return len(rows)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import multiprocessing as mp
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 from qualcode.errors import QualcodeError
-from qualcode.model import Event, Project
+from qualcode.model import Base, Event, Project
 from qualcode.store import Store, get_project, resolve_url
 
 TABLES = {"projects", "participants", "documents", "turns", "segments", "codes", "coders",
@@ -23,6 +25,25 @@ def test_migration_creates_every_table_once(store_url):
     with store.read() as session:
         head = ScriptDirectory.from_config(Store._alembic_config()).get_current_head()
         assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+
+
+def test_migrations_build_the_schema_the_models_declare(store_url):
+    """A column, index or table added to model.py without a migration (or the reverse) fails here."""
+    store = Store(store_url)
+    with store.engine.connect() as conn:
+        drift = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert drift == []
+
+
+def test_every_foreign_key_is_indexed(sqlite_store):
+    """Deleting a row scans every table referencing it through an unindexed key (quadratic re-runs)."""
+    inspector = inspect(sqlite_store.engine)
+    for table in inspector.get_table_names():
+        indexed = {tuple(ix["column_names"][:1]) for ix in inspector.get_indexes(table)}
+        indexed |= {tuple(u["column_names"][:1]) for u in inspector.get_unique_constraints(table)}
+        indexed.add(tuple(inspector.get_pk_constraint(table)["constrained_columns"][:1]))
+        for key in inspector.get_foreign_keys(table):
+            assert tuple(key["constrained_columns"][:1]) in indexed, (table, key["constrained_columns"])
 
 
 def test_sqlite_pragmas(sqlite_store):
