@@ -92,6 +92,9 @@ def zero_shot(segments: np.ndarray, prototypes: list[np.ndarray], anti: list[np.
     return Scores(probability.astype(np.float32), np.full(k, MIN_SCORE, dtype=np.float32), evidence)
 
 
+NGRAM_WEIGHT = 0.5     # n-gram columns are scaled by this against the (unit-length) embedding
+
+
 class NgramFeatures:
     """Character n-grams fitted on the corpus being coded (cheap, and language-agnostic)."""
 
@@ -99,57 +102,73 @@ class NgramFeatures:
         from sklearn.feature_extraction.text import TfidfVectorizer  # 3 s to import: only the learner needs it
 
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, max_features=30000,
-                                          sublinear_tf=True, lowercase=True)
-        self.matrix = self.vectorizer.fit_transform(texts) if len(texts) >= 2 else None
-
-    def rows(self, index: np.ndarray):
-        return self.matrix[index] if self.matrix is not None else None
+                                          sublinear_tf=True, lowercase=True, dtype=np.float32)
+        self.matrix = self.vectorizer.fit_transform(texts) * NGRAM_WEIGHT if len(texts) >= 2 else None
 
 
 def _design(embeddings: np.ndarray, ngrams: NgramFeatures | None, index: np.ndarray):
+    """Feature rows for the decided segments only: embedding beside its n-grams."""
     dense = sparse.csr_matrix(embeddings[index])
-    extra = ngrams.rows(index) if ngrams is not None else None
-    return dense if extra is None else sparse.hstack([dense, extra * 0.5], format="csr")
+    rows = dense if ngrams is None or ngrams.matrix is None else sparse.hstack([dense, ngrams.matrix[index]])
+    rows = sparse.csr_matrix(rows, dtype=np.float64)  # what liblinear wants: converted once, not per code
+    rows.sort_indices()
+    return rows
+
+
+@dataclass
+class Learned:
+    """What the learned engine returns: probabilities and, per code, the segments a human coded with it."""
+
+    probability: np.ndarray       # (segments, codes), NaN where a code cannot be trained
+    positives: np.ndarray         # (codes,) how many positive decisions each code has
+    examples: list[np.ndarray]    # per code: row indices of its positive segments
+
+    def nearest_example(self, embeddings: np.ndarray, row: int, code: int) -> int:
+        """The human-coded segment most like `row` among `code`'s positives (-1 when there is none)."""
+        examples = self.examples[code]
+        if not len(examples):
+            return -1
+        return int(examples[(embeddings[examples] @ embeddings[row]).argmax()])
 
 
 def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes: int,
-            ngrams: NgramFeatures | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            ngrams: NgramFeatures | None = None) -> Learned:
     """Per-code classifiers from decisions {code: {segment: positive?}}.
 
-    Returns probabilities (segments × codes, NaN where a code cannot be trained),
-    the number of positives per code, and the nearest positive segment per pair
-    (for reasons; -1 when none). Each code's model is fitted on its decided rows
-    only; all codes are then applied to every segment in one sparse product.
+    The decided rows are cut out once and each code's model is fitted on its
+    share of them, in the dual (a few hundred decisions against tens of
+    thousands of n-gram columns); all codes are then applied at once, the
+    embedding and n-gram parts each in one matrix product.
     """
     from sklearn.linear_model import LogisticRegression  # imported here: the coding UI loads this module
 
-    n = embeddings.shape[0]
-    positives = np.zeros(n_codes, dtype=np.int32)
-    nearest = np.full((n, n_codes), -1, dtype=np.int64)
-    design = _design(embeddings, ngrams, np.arange(n))
-    weights = np.zeros((design.shape[1], n_codes), dtype=np.float64)
-    bias = np.zeros(n_codes, dtype=np.float64)
+    dim = embeddings.shape[1]
+    decided = np.array(sorted({s for decisions in labels.values() for s in decisions}), dtype=np.int64)
+    train = _design(embeddings, ngrams, decided)
+    local = {int(s): i for i, s in enumerate(decided)}
+    weights = np.zeros((train.shape[1], n_codes), dtype=np.float32)
+    bias = np.zeros(n_codes, dtype=np.float32)
     trained = np.zeros(n_codes, dtype=bool)
+    examples = [np.zeros(0, dtype=np.int64)] * n_codes
     all_positive = {s for decisions in labels.values() for s, yes in decisions.items() if yes}
     for j in range(n_codes):
         own = labels.get(j, {})
         pos = [s for s, yes in own.items() if yes]
         neg = {s for s, yes in own.items() if not yes} | (all_positive - set(pos))
-        positives[j] = len(pos)
-        if not pos:
+        examples[j] = np.array(pos, dtype=np.int64)
+        if not pos or not neg:
             continue
-        pos_idx = np.array(pos)
-        nearest[:, j] = pos_idx[(embeddings @ embeddings[pos_idx].T).argmax(axis=1)]
-        if not neg:
-            continue
-        idx = np.array(pos + sorted(neg))
+        rows = [local[s] for s in pos + sorted(neg)]
         y = np.array([1] * len(pos) + [0] * len(neg))
-        model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=300, solver="liblinear")
-        model.fit(design[idx], y)
+        model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=300, solver="liblinear", dual=True)
+        model.fit(train[rows], y)
         weights[:, j], bias[j], trained[j] = model.coef_[0], model.intercept_[0], True
-    probability = _sigmoid(np.asarray(design @ weights) + bias).astype(np.float32)
+    logits = embeddings @ weights[:dim] + bias
+    if train.shape[1] > dim:
+        logits += np.asarray(ngrams.matrix @ weights[dim:])
+    probability = _sigmoid(logits).astype(np.float32)
     probability[:, ~trained] = np.nan
-    return probability, positives, nearest
+    return Learned(probability, np.array([len(e) for e in examples], dtype=np.int32), examples)
 
 
 def blend(zero: np.ndarray, learned_p: np.ndarray) -> np.ndarray:

@@ -153,7 +153,7 @@ def predict(vectors: np.ndarray, texts: list[str], codes: list[autocode.CodeText
     has_decisions = any(decisions.get(j) for j in range(len(codes)))
     if engine == "zero-shot" or not has_decisions:
         return zero.probability, zero.threshold
-    learned_p, positives, _ = autocode.learned(vectors, decisions, len(codes), autocode.NgramFeatures(texts))
+    model = autocode.learned(vectors, decisions, len(codes), autocode.NgramFeatures(texts))
     if engine == "learned":
-        return np.nan_to_num(learned_p, nan=0.0), np.full(len(codes), autocode.MIN_SCORE)
-    return autocode.blend(zero.probability, learned_p), zero.threshold
+        return np.nan_to_num(model.probability, nan=0.0), np.full(len(codes), autocode.MIN_SCORE)
+    return autocode.blend(zero.probability, model.probability), zero.threshold

@@ -134,13 +134,13 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         anti.append(proto_vectors[offset:offset + len(c.negatives)])
         offset += len(c.negatives)
     zero = autocode.zero_shot(vectors, prototypes, anti)
-    probability, threshold, nearest = zero.probability, zero.threshold, None
+    probability, threshold, model = zero.probability, zero.threshold, None
     positives = np.zeros(len(codes), dtype=np.int32)
     if engine != "zero-shot" and corpus.decisions:
-        learned_p, positives, nearest = autocode.learned(vectors, corpus.decisions, len(codes),
-                                                         autocode.NgramFeatures(corpus.texts))
-        probability = (np.nan_to_num(learned_p, nan=0.0) if engine == "learned"
-                       else autocode.blend(zero.probability, learned_p))
+        model = autocode.learned(vectors, corpus.decisions, len(codes), autocode.NgramFeatures(corpus.texts))
+        positives = model.positives
+        probability = (np.nan_to_num(model.probability, nan=0.0) if engine == "learned"
+                       else autocode.blend(zero.probability, model.probability))
     elif engine == "learned":
         raise QualcodeError("the learned engine needs human decisions first (accept, reject or code some segments)")
     cut = np.maximum(threshold, min_score if min_score is not None else autocode.MIN_SCORE)
@@ -149,8 +149,9 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         segment_id, code = corpus.segment_ids[i], codes[j]
         if (segment_id, code.id) in corpus.decided:
             continue
-        if nearest is not None and nearest[i, j] >= 0 and engine != "zero-shot" and j in corpus.decisions:
-            reason = f"like coded segment «{_short(corpus.texts[nearest[i, j]])}»"
+        example = model.nearest_example(vectors, i, j) if model is not None else -1
+        if example >= 0:
+            reason = f"like coded segment «{_short(corpus.texts[example])}»"
         else:
             matched = code_texts[j].positives[zero.evidence[i, j]]
             what = "definition" if zero.evidence[i, j] == 0 else ("include criterion" if matched == code.include
