@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session, aliased
 from qualcode import topics
 from qualcode.analysis import NOT_SET
 from qualcode.autocode import CodeText
+from qualcode.codebook import PATH_SEPARATOR
 from qualcode.codes import CodeTree, add_code
 from qualcode.context import Layout, Window, context_vectors
-from qualcode.embed import Embedder, embed_texts, load_embedder
+from qualcode.embed import Embedder, embed_texts, load_embedder, resolve_model
 from qualcode.errors import QualcodeError
 from qualcode.model import (Coder, Coding, Document, Participant, Segment, Topic, TopicAssignment, TopicRun,
                             Turn)
@@ -184,24 +185,34 @@ def run_topics(store: Store, options: TopicOptions | None = None, embedder: Embe
                       vectors[rows], labels, corpus.codes_on, (codes, prototypes), parameters, started)
 
 
+def _members(segment_ids: list[int], labels: np.ndarray) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = {}
+    for segment_id, topic in zip(segment_ids, labels.tolist()):
+        members.setdefault(topic, []).append(segment_id)
+    return members
+
+
+def _nearest_codes(segment_ids: list[int], vectors: np.ndarray, labels: np.ndarray, codes_on: dict[int, set[int]],
+                   codebook: tuple[list, np.ndarray]) -> dict[int, list[dict]]:
+    """Per topic, the three codes nearest its centroid, and how many of its segments a human coded with each."""
+    codes, prototypes = codebook
+    members = _members(segment_ids, labels)
+    return {topic: [{"code": codes[j][1], "similarity": sim,
+                     "covers": sum(codes[j][0] in codes_on.get(s, ()) for s in members[topic])} for j, sim in pairs]
+            for topic, pairs in topics.nearest(topics.centroids(vectors, labels), prototypes).items()}
+
+
 def _store_run(store: Store, project_id: int, segment_ids: list[int], texts: list[str], vectors: np.ndarray,
                labels: np.ndarray, codes_on: dict[int, set[int]], codebook: tuple[list, np.ndarray],
                parameters: dict, started: float) -> dict:
     """Describe the topics (keywords, quotes, nearest codes), write the run, return the report."""
     words = topics.keywords(texts, labels)
     quotes = topics.representatives(vectors, labels, texts)
-    codes, prototypes = codebook
-    near = topics.nearest(topics.centroids(vectors, labels), prototypes)
-    members: dict[int, list[int]] = {}
-    for segment_id, topic in zip(segment_ids, labels.tolist()):
-        members.setdefault(topic, []).append(segment_id)
-    found = []
-    for topic in sorted(words):
-        nearest_codes = [{"code": codes[j][1], "similarity": sim,
-                          "covers": sum(codes[j][0] in codes_on.get(s, ()) for s in members[topic])}
-                         for j, sim in near[topic]]
-        found.append({"id": topic, "size": len(members[topic]), "keywords": words[topic],
-                      "representative": [segment_ids[r] for r in quotes[topic]], "nearest_codes": nearest_codes})
+    near = _nearest_codes(segment_ids, vectors, labels, codes_on, codebook)
+    members = _members(segment_ids, labels)
+    found = [{"id": topic, "size": len(members[topic]), "keywords": words[topic],
+              "representative": [segment_ids[r] for r in quotes[topic]], "nearest_codes": near[topic]}
+             for topic in sorted(words)]
     seconds = round(time.perf_counter() - started, 2)
     with store.write() as session:
         run = TopicRun(project_id=project_id, parameters=parameters, seconds=seconds, n_segments=len(segment_ids))
@@ -256,6 +267,80 @@ def run_topics_table(session: Session, run_id: int) -> pd.DataFrame:
     rows = session.scalars(select(Topic).where(Topic.run_id == run_id).order_by(Topic.topic_id))
     return pd.DataFrame([{"topic": t.topic_id, "size": t.size, "keywords": ", ".join(t.keywords[:3]),
                           "label": t.label} for t in rows], columns=["topic", "size", "keywords", "label"])
+
+
+class _CachedFirst:
+    """The embedder of a stored run, loaded only if a text is missing from the embedding cache."""
+
+    def __init__(self, model_id: str):
+        self.model_id = model_id
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return load_embedder(self.model_id).encode(texts)
+
+
+def describe_run(store: Store, run_id: int, embedder: Embedder | None = None) -> dict:
+    """A stored run as `run_topics` reported it: its topics with keywords, quotes and the three nearest
+    codes. The codes are today's codebook and `covers` counts today's human codings (so a run can be
+    read again after coding); vectors come from the embedding cache, the model loads only for new texts."""
+    with store.read() as session:
+        project = find_project(session)
+        run = _run(session, run_id)
+        stored = session.scalars(select(Topic).where(Topic.run_id == run_id).order_by(Topic.topic_id)).all()
+        docs = dict(session.execute(select(Document.id, Document.text).where(Document.project_id == project.id)).all())
+        rows = session.execute(select(Segment.id, Segment.document_id, Segment.start, Segment.end,
+                                      TopicAssignment.topic_id)
+                               .join(TopicAssignment, TopicAssignment.segment_id == Segment.id)
+                               .where(TopicAssignment.run_id == run_id).order_by(Segment.id)).all()
+        codes_on = _human_codes(session, project.id, rows)
+        embedder = embedder or _CachedFirst(run.parameters.get("model") or resolve_model(project.embedding_model))
+        codebook = _code_prototypes(store, embedder, session, project)
+        header = {"run": run.id, "created_at": run.created_at.isoformat(), "parameters": run.parameters,
+                  "segments": run.n_segments, "seconds": run.seconds}
+    segment_ids = [r.id for r in rows]
+    labels = np.array([r.topic_id for r in rows], dtype=np.int64)
+    vectors, _ = embed_texts(store, embedder, [docs[r.document_id][r.start:r.end] for r in rows])
+    near = _nearest_codes(segment_ids, vectors, labels, codes_on, codebook) if rows else {}
+    found = [{"id": t.topic_id, "size": t.size, "keywords": t.keywords, "label": t.label,
+              "representative": t.representative, "nearest_codes": near.get(t.topic_id, [])} for t in stored]
+    return {**header, "topics": found, "outliers": int((labels == -1).sum())}
+
+
+def topic_quotes(session: Session, run_id: int, topic_id: int) -> list[dict]:
+    """The representative quotes of a topic, most typical first: segment id, document, speaker, text."""
+    _run(session, run_id)
+    topic = _topic(session, run_id, topic_id)
+    rows = {r.id: r for r in session.execute(
+        select(Segment.id, Segment.start, Segment.end, Document.name, Document.text, Participant.label)
+        .join(Document, Document.id == Segment.document_id)
+        .join(Turn, Turn.id == Segment.turn_id)
+        .outerjoin(Participant, Participant.id == Turn.participant_id)
+        .where(Segment.id.in_(topic.representative)))}
+    return [{"segment": s, "document": rows[s].name, "speaker": rows[s].label or "",
+             "text": rows[s].text[rows[s].start:rows[s].end]} for s in topic.representative if s in rows]
+
+
+def scope_attributes(session: Session) -> dict[str, list[str]]:
+    """Attribute → its values among participants (not moderators) and documents, for choosing a scope
+    or a prevalence breakdown; read as `attribute_value` reads them."""
+    project = find_project(session)
+    if project is None:
+        return {}
+    values: dict[str, set[str]] = {}
+    sources = [*session.scalars(select(Document.attributes).where(Document.project_id == project.id)),
+               *session.scalars(select(Participant.attributes).join(Document)
+                                .where(Document.project_id == project.id, Participant.role != "moderator"))]
+    for attributes in sources:
+        for key, value in (attributes or {}).items():
+            if value is not None and value != "" and not isinstance(value, (dict, list)):
+                values.setdefault(str(key), set()).add(str(value))
+    return {key: sorted(found) for key, found in sorted(values.items())}
+
+
+def suggested_name(topic_id: int, keywords: list[str]) -> str:
+    """A code name to start from: the topic's first three keywords ("Queue, ticket, long")."""
+    name = ", ".join(keywords[:3]).replace(PATH_SEPARATOR, " ")
+    return name[:1].upper() + name[1:] if name else f"Topic {topic_id}"
 
 
 def promote_topic(store: Store, run_id: int, topic_id: int, name: str) -> dict:

@@ -60,7 +60,7 @@ def scaled_sizes(n: int, min_topic_size: int | None = None) -> Sizes:
     it is dozens; the UMAP neighbourhood grows slowly so that clusters stay local."""
     size = min_topic_size or int(np.clip(round(np.sqrt(n) / 2), 5, 100))
     if size < 2:
-        raise QualcodeError("--min-topic-size must be at least 2")
+        raise QualcodeError("the smallest topic size (--min-topic-size) must be at least 2")
     return Sizes(min_topic_size=size, min_samples=max(2, size // 3),
                  n_neighbors=int(np.clip(round(n ** (1 / 3)), 10, 40)))
 
@@ -71,7 +71,7 @@ def check_corpus(n_distinct: int, sizes: Sizes) -> None:
     if n_distinct < needed:
         raise QualcodeError(f"too few segments for topics: {n_distinct} distinct segment(s) in scope, at least "
                             f"{needed} needed (minimum {MIN_SEGMENTS}, and twice the minimum topic size "
-                            f"{sizes.min_topic_size}); widen the scope or lower --min-topic-size")
+                            f"{sizes.min_topic_size}); widen the scope or lower the smallest topic size (--min-topic-size)")
 
 
 @lru_cache(maxsize=1)

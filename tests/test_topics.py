@@ -1,8 +1,9 @@
 """Topic discovery: the CLI contract on shipped transcripts with the packaged model, scopes, runs,
 promotion to a code, merging, prevalence, context windows and the refusals.
 
-The shipped groups are imported and embedded once per module (the slow part); tests that write
-work on a copy. Synthetic corpora use a bag-of-words hash embedder: no model, same code path.
+The shipped groups are imported and embedded once per session (the slow part: `shipped_db` in
+conftest.py, shared with the topics page's tests); tests that write work on a copy (`shipped`).
+Synthetic corpora use a bag-of-words hash embedder: no model, same code path.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import zlib
 from pathlib import Path
 
@@ -20,11 +20,9 @@ from alembic import command
 from sqlalchemy import func, inspect, select
 
 from qualcode import cli_topics, topics
-from qualcode.codebook import read_codebook_file
-from qualcode.codes import CodeTree, load_codebook
+from qualcode.codes import CodeTree
 from qualcode.coding import apply_code, coder_named, decide
 from qualcode.context import Layout, Window, context_vectors
-from qualcode.embed import load_embedder
 from qualcode.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import (Code, Coder, Coding, Document, Event, Participant, Segment, Topic, TopicAssignment,
@@ -32,11 +30,10 @@ from qualcode.model import (Code, Coder, Coding, Document, Event, Participant, S
 from qualcode.store import Store, get_project
 from qualcode.suggest import pending_suggestions
 from qualcode.topic_charts import prevalence_heatmap, sizes_chart
-from qualcode.topic_runs import (TopicOptions, list_runs, merge_topics, prevalence, promote_topic, run_topics,
-                                 run_topics_table)
+from qualcode.topic_runs import (TopicOptions, describe_run, list_runs, merge_topics, prevalence, promote_topic,
+                                 run_topics, run_topics_table, scope_attributes, suggested_name, topic_quotes)
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ["fg05_en_teams.vtt", "fg06_en_recipients.xlsx"]
 
 
 class HashEmbedder:
@@ -61,30 +58,6 @@ def qualcode(*argv: str) -> int:
     cli_topics.add_commands(parser.add_subparsers(required=True), common)
     args = parser.parse_args(argv)
     return args.func(args)
-
-
-@pytest.fixture(scope="module")
-def shipped_db(tmp_path_factory) -> Path:
-    """Two shipped English groups and the public-services codebook, every text embedded."""
-    path = tmp_path_factory.mktemp("shipped") / "shipped.db"
-    store = Store(str(path))
-    results = import_files(store, [ROOT / "transcripts" / name for name in SHIPPED], ImportOptions())
-    assert all(r.status == "imported" for r in results)
-    book, warnings = read_codebook_file(ROOT / "codebooks" / "public_services.yaml")
-    with store.write() as session:
-        load_codebook(session, get_project(session), book, warnings)
-    run_topics(store, TopicOptions(min_topic_size=8), embedder=load_embedder())  # embeds and caches everything
-    store.close()
-    return path
-
-
-@pytest.fixture
-def shipped(shipped_db, tmp_path) -> Store:
-    copy = tmp_path / "copy.db"
-    shutil.copy(shipped_db, copy)
-    store = Store(str(copy))
-    yield store
-    store.close()
 
 
 def synthetic(tmp_path: Path, turns: dict[str, int], extra: list[str] = (), url: str | None = None) -> Store:
@@ -231,6 +204,47 @@ def test_prevalence_by_group_and_charts(shipped, capsys):
     assert "civil servant" in capsys.readouterr().out
 
 
+def test_a_stored_run_reads_back_as_it_was_reported(shipped):
+    report = run_topics(shipped, TopicOptions(min_topic_size=8, seed=5))
+    described = describe_run(shipped, report["run"])
+    assert described["run"] == report["run"] and described["parameters"] == report["parameters"]
+    assert described["outliers"] == report["outliers"] and described["segments"] == len(report["assignments"])
+    assert [{k: t[k] for k in ("id", "size", "keywords", "representative", "nearest_codes")}
+            for t in described["topics"]] == report["topics"]
+    topic = report["topics"][0]
+    members = [s for s, t in report["assignments"].items() if t == topic["id"]][:3]
+    with shipped.write() as session:
+        project = get_project(session)
+        code = CodeTree(session, project).find(topic["nearest_codes"][0]["code"])
+        for segment_id in members:
+            apply_code(session, project, coder_named(session, project, "aigerim"), segment_id, code.id)
+    again = describe_run(shipped, report["run"])["topics"][0]["nearest_codes"][0]  # today's codings count
+    assert again == {**topic["nearest_codes"][0], "covers": topic["nearest_codes"][0]["covers"] + 3}
+    with shipped.read() as session:
+        quotes = topic_quotes(session, report["run"], topic["id"])
+        text, doc = session.execute(select(Document.text, Document.name).join(Segment)
+                                    .where(Segment.id == topic["representative"][0])).one()
+        seg = session.get(Segment, topic["representative"][0])
+    assert [q["segment"] for q in quotes] == topic["representative"]
+    assert quotes[0]["text"] == text[seg.start:seg.end] and quotes[0]["document"] == doc
+    assert all(q["speaker"] and q["speaker"] != "Moderator" for q in quotes)
+    with pytest.raises(QualcodeError, match="no topic run 999"):
+        describe_run(shipped, 999)
+
+
+def test_scope_attributes_and_suggested_names(shipped):
+    with shipped.read() as session:
+        found = scope_attributes(session)
+    assert found["group"] == ["civil servants", "recipients"] and "civil servant" in found["type"]
+    assert "moderator" not in found.get("role", [])
+    report = run_topics(shipped, TopicOptions(attribute=("group", "recipients"), min_topic_size=6))
+    with shipped.read() as session:
+        groups = set(prevalence(session, report["run"], "group")["group"])
+    assert groups == {"recipients"}
+    assert suggested_name(3, ["queue", "ticket", "long", "wait"]) == "Queue, ticket, long"
+    assert suggested_name(4, ["a/b"]) == "A b" and suggested_name(5, []) == "Topic 5"
+
+
 def test_guided_by_the_codebook(shipped):
     report = run_topics(shipped, TopicOptions(documents=["fg05_en_teams.vtt"], min_topic_size=6, guided=True))
     assert report["parameters"]["guided"] is True and report["topics"]
@@ -248,7 +262,7 @@ def test_too_small_and_identical_corpora_say_so(tmp_path):
     import_files(store, [same / "same.txt"], ImportOptions(unit="turn", moderator="Moderator"))
     with pytest.raises(QualcodeError, match=r"1 distinct segment\(s\)"):
         run_topics(store, TopicOptions(window=None), embedder=HashEmbedder())
-    with pytest.raises(QualcodeError, match="--min-topic-size must be at least 2"):
+    with pytest.raises(QualcodeError, match="must be at least 2"):
         run_topics(store, TopicOptions(min_topic_size=1), embedder=HashEmbedder())
 
 
