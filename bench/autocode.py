@@ -109,7 +109,8 @@ def main() -> None:
           f"  = {cold['seconds'] / warm['seconds']:.0f} × faster than cold (target ≥ 50)")
     print(f"scoring alone:            {n / score_seconds:8.0f} segments/s  ({score_seconds:.3f} s)")
     print(f"n-gram features (once):   {ngram_seconds:.2f} s")
-    print(f"retrain 50 codes:         {retrain_seconds:.2f} s after one more decision (target < 1 s)")
+    print(f"retrain 50 codes:         {retrain_seconds:.2f} s after one more decision, fit + applied to every segment"
+          f" (target < 1 s)")
     print(f"suggestions written:      {cold['suggestions']:,}")
     print(f"peak memory:              {peak_mb:,.0f} MB (max RSS)")
 
