@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.codes import CodeTree
 from qualcode.errors import QualcodeError
-from qualcode.model import Code, Coder, Coding, Document, Participant, Project, Segment, Turn
+from qualcode.model import Code, Coder, Coding, Detection, Document, Participant, Project, Segment, Turn
 from qualcode.store import find_project
 
 ACCEPTED = "accepted"
@@ -221,6 +221,23 @@ class _Places:
             sids.append(sid)
         self.turns = {t.id: t for t in session.scalars(select(Turn).where(Turn.document_id.in_(ids)))}
         self.people = {p.id: p for p in session.scalars(select(Participant).where(Participant.document_id.in_(ids)))}
+        self.views: dict = {}
+
+    def deidentify(self, session: Session) -> None:
+        """Quote texts from the de-identified view of every document with accepted identifiers, so a
+        name said inside a quote is replaced as well as the speaker's (refuses if `apply` is stale)."""
+        from qualcode.anonymize import deidentified_text  # the detectors' lexicons load only when asked
+
+        accepted = set(session.scalars(select(Detection.document_id).where(
+            Detection.document_id.in_(list(self.documents)), Detection.status == "accepted")))
+        self.views = {d: deidentified_text(self.documents[d]) for d in sorted(accepted)}
+
+    def text(self, document_id: int, start: int, end: int) -> str:
+        view = self.views.get(document_id)
+        if view is None:
+            return self.documents[document_id].text[start:end]
+        new_start, new_end = view.span(start, end)
+        return view.text[new_start:new_end]
 
     def segment_at(self, document_id: int, offset: int) -> int | None:
         starts, sids = self.segments.get(document_id, ([], []))
@@ -256,6 +273,8 @@ def coded_quotes(session: Session, coder: str = ACCEPTED, codes: list[str] | Non
                            .order_by(Coding.document_id, Coding.start, Coding.end, Coding.id)).all()
     places = _Places(session, {r.document_id for r in rows})
     anonymous = anonymous_names(session, project, anonymous_words) if anonymise else {}
+    if anonymise:
+        places.deidentify(session)
     paths = {c.id: tree.path(c) for c in tree.codes}
     merged: dict[tuple, list] = {}
     for row in rows:
@@ -284,7 +303,7 @@ def coded_quotes(session: Session, coder: str = ACCEPTED, codes: list[str] | Non
         quotes.append(Quote(
             coding_id=min(r.id for r in group), code_id=code_id, code=paths[code_id],
             document_id=doc_id, document=doc.name, language=doc.language, document_attributes=doc.attributes or {},
-            start=start, end=end, text=doc.text[start:end], segment_id=segment_id,
+            start=start, end=end, text=places.text(doc_id, start, end), segment_id=segment_id,
             participant_id=person.id if person else None,
             participant=(anonymous.get(person.id) if anonymise else person.label) if person else None,
             pseudonym=person.pseudonym if person else None, role=person.role if person else None,

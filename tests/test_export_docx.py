@@ -22,11 +22,14 @@ from export_fixture import (
     build_project,
 )
 
-from qualcode import cli
+from sqlalchemy import select
+
+from qualcode import anonymize, cli
 from qualcode.errors import QualcodeError
 from qualcode.export.docx import ReportOptions, build_report, render
 from qualcode.quotes import Quote, QuoteSet
-from qualcode.store import Store
+from qualcode.model import Document
+from qualcode.store import Store, find_project
 
 WHEN = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -147,6 +150,24 @@ def test_options_group_max_language_anonymise(project):
     assert "— Участник 1 (участник, recipients)" in quotes
     assert "Айгерим" not in quotes and "Ерлан" not in quotes
     assert "Для этого кода нет цитат." in paragraphs(russian)
+
+
+def test_anonymised_quotes_replace_accepted_identifiers_inside_the_text(tmp_path):
+    store = Store(str(tmp_path / "deid.db"))
+    build_project(store, tmp_path)
+    start = OUTAGE_RU.index("ЦОН")
+    with store.write() as session:
+        project = find_project(session)
+        doc = session.scalars(select(Document).where(Document.name == "fg_almaty.txt")).one()
+        at = doc.text.index(OUTAGE_RU) + start
+        anonymize.add_detection(session, project, doc.name, at, at + 3, "ORGANIZATION")
+    with pytest.raises(QualcodeError, match="anonymise apply"):
+        report(store, anonymise=True)
+    with store.write() as session:
+        anonymize.apply(session, find_project(session))
+    quotes = "\n".join(paragraphs(report(store, anonymise=True), "Quote"))
+    assert "ЦОН" not in quotes and OUTAGE_RU[:start] in quotes and OUTAGE_RU[start + 3:] in quotes
+    assert "ЦОН" in "\n".join(paragraphs(report(store), "Quote"))  # only the anonymised report changes
 
 
 def test_coder_choices(project):
