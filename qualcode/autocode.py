@@ -24,6 +24,8 @@ zero-shot one by a noisy-or: either engine can propose a code.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,18 +153,23 @@ def learned(embeddings: np.ndarray, labels: dict[int, dict[int, bool]], n_codes:
     trained = np.zeros(n_codes, dtype=bool)
     examples = [np.zeros(0, dtype=np.int64)] * n_codes
     all_positive = {s for decisions in labels.values() for s, yes in decisions.items() if yes}
+    problems = []
     for j in range(n_codes):
         own = labels.get(j, {})
         pos = [s for s, yes in own.items() if yes]
         neg = {s for s, yes in own.items() if not yes} | (all_positive - set(pos))
         examples[j] = np.array(pos, dtype=np.int64)
-        if not pos or not neg:
-            continue
-        rows = [local[s] for s in pos + sorted(neg)]
-        y = np.array([1] * len(pos) + [0] * len(neg))
+        if pos and neg:
+            problems.append((j, [local[s] for s in pos + sorted(neg)], np.array([1] * len(pos) + [0] * len(neg))))
+
+    def fit(problem: tuple) -> None:
+        j, rows, y = problem
         model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=300, solver="liblinear", dual=True)
         model.fit(train[rows], y)
         weights[:, j], bias[j], trained[j] = model.coef_[0], model.intercept_[0], True
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # liblinear lets go of the GIL
+        list(pool.map(fit, problems))
     logits = embeddings @ weights[:dim] + bias
     if train.shape[1] > dim:
         logits += np.asarray(ngrams.matrix @ weights[dim:])

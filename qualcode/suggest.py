@@ -7,6 +7,7 @@ on yet, and skips (segment, code) pairs a human already coded or rejected.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -137,7 +138,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
     probability, threshold, model = zero.probability, zero.threshold, None
     positives = np.zeros(len(codes), dtype=np.int32)
     if engine != "zero-shot" and corpus.decisions:
-        model = autocode.learned(vectors, corpus.decisions, len(codes), autocode.NgramFeatures(corpus.texts))
+        model = autocode.learned(vectors, corpus.decisions, len(codes), _ngram_features(corpus.texts))
         positives = model.positives
         probability = (np.nan_to_num(model.probability, nan=0.0) if engine == "learned"
                        else autocode.blend(zero.probability, model.probability))
@@ -162,6 +163,19 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
     return {"suggestions": written, "segments": int(corpus.in_scope.sum()),
             "seconds": round(time.perf_counter() - started, 2), "model": embedder.model_id, "engine": engine,
             "warnings": warnings}
+
+
+_ngrams: dict[str, autocode.NgramFeatures] = {}
+
+
+def _ngram_features(texts: list[str]) -> autocode.NgramFeatures:
+    """Fitting character n-grams on 20,000 segments takes seconds: a re-run on the same corpus (the app
+    retraining after each decision) reuses the last fit. One corpus is kept, keyed by its texts."""
+    key = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()
+    if key not in _ngrams:
+        _ngrams.clear()
+        _ngrams[key] = autocode.NgramFeatures(texts)
+    return _ngrams[key]
 
 
 def _queue(corpus: Corpus, probability: np.ndarray, positives: np.ndarray, codes: list, tree: CodeTree) -> list:
