@@ -18,7 +18,9 @@ from qualcode.codebook import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, set_memo
 from qualcode.errors import QualcodeError
-from qualcode.export.refi_project import _normalise, export_qdpx, import_qdpx, validate_qde
+from qualcode.export.refi_import import import_qdpx
+from qualcode.export.refi_positions import normalise
+from qualcode.export.refi_project import export_qdpx, validate_qde
 from qualcode.ingest import detect
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coder, Coding, Document, Memo, Participant, Project, Segment
@@ -307,7 +309,7 @@ def test_positions_in_code_points_stay_put(sqlite_store, tmp_path):
     "\r\n\r\n",
 ])
 def test_normalise_matches_import_and_maps_every_offset(raw):
-    text, offsets = _normalise(raw)
+    text, offsets = normalise(raw)
     assert text == detect.normalize(raw)
     assert len(offsets) == len(raw) + 1 and offsets[-1] == len(text)
     assert offsets == sorted(offsets)

@@ -18,13 +18,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from functools import lru_cache
-from importlib import resources
 
 from lxml import etree
 
 from qualcode.codebook import (COLOR_PATTERN, GUID_PATTERN, PATH_SEPARATOR, Codebook, CodebookError, CodeSpec, normalize_color,
                                normalize_guid)
+from qualcode.export.refi_xml import child_elements, local_name, safe_parser, syntax_problem, validate
 
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "QualCode"
@@ -37,11 +36,6 @@ _FIELD_LINE = re.compile(r"(Include|Exclude|Translation [a-z]{2,3}(?:-[A-Za-z]{2
 _LIST_LINE = re.compile(r"(Examples|Counter-examples):")
 _LIST_FIELDS = {"Examples": "examples", "Counter-examples": "counter_examples"}
 _TRANSLATION_DASH = " — "
-
-
-def _parser() -> etree.XMLParser:
-    """No DTD entities expanded, nothing fetched: a .qdc may come from anyone."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 # ---------------------------------------------------------------- writing
@@ -145,15 +139,6 @@ def to_qdc(book: Codebook) -> bytes:
 
 # ---------------------------------------------------------------- reading
 
-def _local(element: etree._Element) -> str:
-    """Element name without namespace: other tools write ours, none, or occasionally another."""
-    return etree.QName(element).localname
-
-
-def _children(element: etree._Element, name: str) -> list[etree._Element]:
-    return [c for c in element if isinstance(c.tag, str) and _local(c) == name]
-
-
 def _text(element: etree._Element) -> str:
     """Character data only: comments, processing instructions and unexpanded entities are skipped."""
     parts = [element.text or ""]
@@ -234,7 +219,7 @@ class _Reader:
         where = f'code "{parent_path}": ' if parent_path else ""
         seen: dict[str, int] = {}
         codes = []
-        for element in _children(parent, "Code"):
+        for element in child_elements(parent, "Code"):
             code = self.code(element, parent_path)
             if code is None:
                 continue
@@ -263,7 +248,7 @@ class _Reader:
             self.error(element, where, f"bad colour '{color}' (use #RRGGBB or #RGB)")
         elif color:
             code.color = normalize_color(color)
-        descriptions = _children(element, "Description")
+        descriptions = child_elements(element, "Description")
         if descriptions:
             for key, value in read_description(_text(descriptions[0])).items():
                 setattr(code, key, value)
@@ -287,24 +272,19 @@ class _Reader:
 
     def tags(self, root: etree._Element) -> None:
         """Each Set's name becomes a tag on its member codes; unknown members are ignored."""
-        for member_set in (s for sets in _children(root, "Sets") for s in _children(sets, "Set")):
+        for member_set in (s for sets in child_elements(root, "Sets") for s in child_elements(sets, "Set")):
             tag = (member_set.get("name") or "").strip()
-            for member in _children(member_set, "MemberCode") if tag else []:
+            for member in child_elements(member_set, "MemberCode") if tag else []:
                 _, code = self.by_guid.get(normalize_guid(member.get("guid") or ""), (None, None))
                 if code is not None and tag not in code.tags:
                     code.tags.append(tag)
 
 
-def _syntax_problem(err: etree.XMLSyntaxError) -> str:
-    """libxml2's message without its trailing position; callers put the line first."""
-    return re.sub(r", line \d+, column \d+$", "", err.msg or str(err))
-
-
 def _load_xml(data: bytes, source: str) -> etree._Element:
     try:
-        return etree.fromstring(data, _parser())
+        return etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as err:
-        raise CodebookError([f"{source}:{err.lineno}: not XML: {_syntax_problem(err)}"]) from None
+        raise CodebookError([f"{source}:{err.lineno}: not XML: {syntax_problem(err)}"]) from None
 
 
 def _read_meta(root: etree._Element, book: Codebook) -> None:
@@ -326,14 +306,14 @@ def _read_meta(root: etree._Element, book: Codebook) -> None:
 def parse_qdc(data: bytes, source: str) -> Codebook:
     """A Codebook from .qdc bytes of any tool; CodebookError lists every problem, each naming `source`."""
     root = _load_xml(data, source)
-    if _local(root) != "CodeBook":
-        hint = " (a REFI-QDA project file, not a codebook)" if _local(root) == "Project" else ""
-        raise CodebookError([f"{source}: not a REFI-QDA codebook: the root element is <{_local(root)}>, "
+    if local_name(root) != "CodeBook":
+        hint = " (a REFI-QDA project file, not a codebook)" if local_name(root) == "Project" else ""
+        raise CodebookError([f"{source}: not a REFI-QDA codebook: the root element is <{local_name(root)}>, "
                              f"expected <CodeBook>{hint}"])
     book = Codebook()
     _read_meta(root, book)
     reader = _Reader(source)
-    containers = _children(root, "Codes")
+    containers = child_elements(root, "Codes")
     for container in containers:
         book.codes += reader.codes(container, "")
     if not book.codes and not reader.errors:
@@ -346,20 +326,6 @@ def parse_qdc(data: bytes, source: str) -> Codebook:
 
 # ---------------------------------------------------------------- validation
 
-@lru_cache(maxsize=1)
-def _schema() -> etree.XMLSchema:
-    """The REFI-QDA 1.0 codebook schema shipped in qualcode/data (MIT licence)."""
-    xsd = resources.files("qualcode").joinpath("data/Codebook.xsd").read_bytes()
-    return etree.XMLSchema(etree.fromstring(xsd, _parser()))
-
-
 def validate_qdc(data: bytes) -> list[str]:
     """Schema errors as 'line N: message'; empty when the file is a valid REFI-QDA codebook."""
-    try:
-        document = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as err:
-        return [f"line {err.lineno}: not XML: {_syntax_problem(err)}"]
-    schema = _schema()
-    if schema.validate(document):
-        return []
-    return [f"line {error.line}: {error.message}" for error in schema.error_log]
+    return validate(data, "Codebook.xsd")
