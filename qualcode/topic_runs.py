@@ -25,7 +25,7 @@ from qualcode.autocode import CodeText
 from qualcode.codebook import PATH_SEPARATOR
 from qualcode.codes import CodeTree, add_code
 from qualcode.context import Layout, Window, context_vectors
-from qualcode.embed import Embedder, embed_texts, load_embedder, resolve_model
+from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
 from qualcode.model import (Coder, Coding, Document, Participant, Segment, Topic, TopicAssignment, TopicRun,
                             Turn)
@@ -164,7 +164,7 @@ def run_topics(store: Store, options: TopicOptions | None = None, embedder: Embe
         if not corpus.in_scope.any():
             raise QualcodeError("no segments in scope (no participant segments match"
                                 + (", or every one is already coded)" if options.uncoded_only else ")"))
-        embedder = embedder or load_embedder(project.embedding_model)
+        embedder = embedder or LazyEmbedder(project.embedding_model)
         codes, prototypes = _code_prototypes(store, embedder, session, project)
     vectors, _ = embed_texts(store, embedder, corpus.texts, progress)
     fitted = context_vectors(vectors, corpus.layout, options.window) if options.window else vectors
@@ -269,16 +269,6 @@ def run_topics_table(session: Session, run_id: int) -> pd.DataFrame:
                           "label": t.label} for t in rows], columns=["topic", "size", "keywords", "label"])
 
 
-class _CachedFirst:
-    """The embedder of a stored run, loaded only if a text is missing from the embedding cache."""
-
-    def __init__(self, model_id: str):
-        self.model_id = model_id
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return load_embedder(self.model_id).encode(texts)
-
-
 def describe_run(store: Store, run_id: int, embedder: Embedder | None = None) -> dict:
     """A stored run as `run_topics` reported it: its topics with keywords, quotes and the three nearest
     codes. The codes are today's codebook and `covers` counts today's human codings (so a run can be
@@ -293,7 +283,7 @@ def describe_run(store: Store, run_id: int, embedder: Embedder | None = None) ->
                                .join(TopicAssignment, TopicAssignment.segment_id == Segment.id)
                                .where(TopicAssignment.run_id == run_id).order_by(Segment.id)).all()
         codes_on = _human_codes(session, project.id, rows)
-        embedder = embedder or _CachedFirst(run.parameters.get("model") or resolve_model(project.embedding_model))
+        embedder = embedder or LazyEmbedder(run.parameters.get("model") or project.embedding_model)
         codebook = _code_prototypes(store, embedder, session, project)
         header = {"run": run.id, "created_at": run.created_at.isoformat(), "parameters": run.parameters,
                   "segments": run.n_segments, "seconds": run.seconds}
@@ -383,7 +373,7 @@ def merge_topics(store: Store, run_id: int, topic_ids: list[int], embedder: Embe
             _topic(session, run_id, t)
         assigned = _assignments(session, run_id)
         corpus = load_corpus(session, project.id, TopicOptions())
-        embedder = embedder or load_embedder(project.embedding_model)
+        embedder = embedder or LazyEmbedder(project.embedding_model)
         codebook = _code_prototypes(store, embedder, session, project)
         parameters = {**run.parameters, "merged": {"run": run_id, "topics": wanted}}
     rows = [i for i, s in enumerate(corpus.segment_ids) if s in assigned]

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from qualcode import autocode
+from qualcode import autocode, embed
 from qualcode.codebook import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, decide
-from qualcode.embed import DEFAULT_MODEL_ID, embed_texts, load_embedder
+from qualcode.embed import DEFAULT_MODEL_ID, LazyEmbedder, embed_texts, load_embedder
 from qualcode.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coding, Embedding, Segment
@@ -120,6 +120,21 @@ def test_refusals(tmp_path, project, embedder):
         run_autocode(project, scope=Scope(documents=["x.txt"]), embedder=embedder)
     with pytest.raises(QualcodeError, match="cannot be loaded offline.*packaged default"):
         load_embedder("no-such-org/no-such-model")
+
+
+def test_a_warm_run_never_loads_the_model(project, embedder, monkeypatch):
+    run_autocode(project, "zero-shot", embedder=embedder)  # every text and prototype is now cached
+    monkeypatch.delenv("QUALCODE_EMBEDDING_MODEL", raising=False)
+    monkeypatch.setattr(embed, "_loaded", {})
+    report = run_autocode(project, "zero-shot")
+    assert embed._loaded == {} and report["model"] == DEFAULT_MODEL_ID and report["suggestions"] > 0
+
+
+def test_a_project_model_that_cannot_load_is_refused_when_needed(project):
+    with pytest.raises(QualcodeError, match="cannot be loaded offline.*packaged default"):
+        embed_texts(project, LazyEmbedder("no-such-org/no-such-model"), ["a text nobody has encoded"])
+    with project.read() as session:
+        assert session.scalar(select(func.count()).select_from(Embedding)) == 0
 
 
 def test_uncertainty_prefers_undecided_rare_codes():
