@@ -26,6 +26,15 @@ def list_documents(session: Session) -> list[dict]:
              "attributes": d.attributes, "sha256": d.sha256} for d in docs]
 
 
+def document_names(session: Session) -> list[str]:
+    """The project's document names in import order (for pickers), without loading any text."""
+    project = find_project(session)
+    if project is None:
+        return []
+    return list(session.scalars(select(Document.name).where(Document.project_id == project.id)
+                                .order_by(Document.id)))
+
+
 def get_document(session: Session, name: str) -> Document:
     project = find_project(session)
     doc = project and session.scalars(select(Document).where(Document.project_id == project.id,

@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -153,6 +153,11 @@ def get_project(session: Session, name: str | None = None, create: bool = True) 
         session.flush()
         record(session, project.id, "create", "project", project.id, after={"name": project.name})
     return project
+
+
+def last_change(session: Session) -> int | None:
+    """The newest event's id: every write appends one, so a cache keyed on it is fresh."""
+    return session.scalar(select(func.max(Event.id)))
 
 
 def record(session: Session, project_id: int, action: str, target_kind: str, target_id: int | None,

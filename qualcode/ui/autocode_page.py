@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy import select
 
 from qualcode import autocode
+from qualcode.documents import document_names
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
-from qualcode.model import Document
 from qualcode.review import document_progress
 from qualcode.store import find_project
 from qualcode.suggest import Scope, run_autocode
@@ -43,8 +42,7 @@ def render() -> None:
     st.title("Auto-code")
     with store().read() as session:
         current = find_project(session)
-        names = list(session.scalars(select(Document.name).where(Document.project_id == current.id)
-                                     .order_by(Document.id))) if current else []
+        names = document_names(session)
         progress = document_progress(session, current, coder_name()) if current else {}
     if not names:
         st.info("No documents yet: import transcripts on the Project page.")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy import select
 
+from qualcode.documents import document_names
 from qualcode.display import markdown_escape
-from qualcode.model import Document
 from qualcode.review import STATUSES, Filters, filter_options
-from qualcode.store import find_project
 from qualcode.ui import coding_room
 from qualcode.ui.state import coder_name, store
 
@@ -18,9 +16,7 @@ KEYS = "**A** accept · **X** reject · **J**/**K** next/previous · **1–9** r
 
 def _documents() -> list[str]:
     with store().read() as session:
-        current = find_project(session)
-        return list(session.scalars(select(Document.name).where(Document.project_id == current.id)
-                                    .order_by(Document.id))) if current else []
+        return document_names(session)
 
 
 def _filters(document: str) -> tuple[Filters, bool]:

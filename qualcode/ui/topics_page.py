@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import func, select
-
 from qualcode.context import Window
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
-from qualcode.model import Document, Event
-from qualcode.store import find_project
+from qualcode.documents import document_names
+from qualcode.store import find_project, last_change
 from qualcode.topic_charts import prevalence_heatmap, sizes_chart
 from qualcode.topic_runs import (TopicOptions, describe_run, list_runs, merge_topics, prevalence, promote_topic,
                                  run_topics, run_topics_table, scope_attributes, suggested_name, topic_quotes)
@@ -30,12 +28,9 @@ NEW = "topics.new"
 def _project() -> tuple[list[str], dict[str, list[str]]] | None:
     """Document names and attribute values of the project; None when there is no project."""
     with store().read() as session:
-        current = find_project(session)
-        if current is None:
+        if find_project(session) is None:
             return None
-        names = list(session.scalars(select(Document.name).where(Document.project_id == current.id)
-                                     .order_by(Document.id)))
-        return names, scope_attributes(session)
+        return document_names(session), scope_attributes(session)
 
 
 def _runs() -> list[dict]:
@@ -51,7 +46,7 @@ def _described(url: str, run_id: int, changes: int | None) -> dict:
 
 def _describe(run_id: int) -> dict:
     with store().read() as session:
-        changes = session.scalar(select(func.max(Event.id)))
+        changes = last_change(session)
     return _described(store().url, run_id, changes)
 
 
