@@ -21,9 +21,7 @@ The data are not in the repository: fetch dataset.csv from the AnnoMI repository
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -40,26 +38,19 @@ from qualcode.evaluate import (
     binary_scores,
     evaluate,
     label_matrix,
-    read_items,
     stratified_split,
 )
+from qualcode.files import read_csv_rows
 
 CODES = ("question", "reflection", "therapist_input", "other")
 
 
 def therapist_items(data: Path) -> list[Item]:
-    """AnnoMI's therapist rows as evaluation items, read back through the same CSV path as the CLI."""
-    with data.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["interlocutor"] == "therapist"]
-    with tempfile.TemporaryDirectory() as tmp:
-        items_csv = Path(tmp) / "items.csv"
-        with items_csv.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["id", "text", "codes"])
-            for r in rows:
-                writer.writerow([f"{r['transcript_id']}_{r['utterance_id']}", r["utterance_text"],
-                                 r["main_therapist_behaviour"]])
-        return read_items(items_csv)
+    """AnnoMI's therapist rows as evaluation items: id transcript_utterance, one behaviour code each."""
+    return [Item(f"{r['transcript_id']}_{r['utterance_id']}", r["utterance_text"], {r["main_therapist_behaviour"]})
+            for r in read_csv_rows(data, ("transcript_id", "utterance_id", "interlocutor", "utterance_text",
+                                          "main_therapist_behaviour"))
+            if r["interlocutor"] == "therapist" and r["utterance_text"].strip()]
 
 
 def summary(per_code: dict[str, dict], micro_kappa: float | None) -> dict:

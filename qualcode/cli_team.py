@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 from qualcode.cli import _emit, _open
 from qualcode.errors import QualcodeError
-
-
-def _read_long_csv(path: Path) -> list[tuple[str, str, str]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"unit", "coder", "code"} - set(reader.fieldnames or [])
-            if missing:
-                raise QualcodeError(f"{path}: missing column(s) {', '.join(sorted(missing))} (need unit,coder,code)")
-            return [(row["unit"], row["coder"], row["code"]) for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise QualcodeError(f"{path}: cannot be read as a UTF-8 CSV ({err})") from None
+from qualcode.files import read_csv_rows
 
 
 def _print_report(report: dict) -> None:
@@ -44,7 +32,8 @@ def cmd_agreement(args) -> int:
     )
 
     if args.data:
-        ratings, notes = ratings_from_rows(_read_long_csv(Path(args.data)))
+        ratings, notes = ratings_from_rows([(r["unit"], r["coder"], r["code"])
+                                            for r in read_csv_rows(Path(args.data), ("unit", "coder", "code"))])
         unit = "unit"
     else:
         if not args.coders:

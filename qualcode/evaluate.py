@@ -8,7 +8,6 @@ present/absent decision: precision, recall, F1 and Cohen's κ.
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from qualcode import autocode
 from qualcode.codebook import Codebook
 from qualcode.embed import Embedder
 from qualcode.errors import QualcodeError
+from qualcode.files import read_csv_rows
 
 
 @dataclass
@@ -29,16 +29,8 @@ class Item:
 
 
 def read_items(path: Path) -> list[Item]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"id", "text", "codes"} - set(reader.fieldnames or [])
-            if missing:
-                raise QualcodeError(f"{path}: missing column(s) {', '.join(sorted(missing))} (need id,text,codes)")
-            items = [Item(row["id"], row["text"] or "", {c.strip() for c in (row["codes"] or "").split(";") if c.strip()})
-                     for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise QualcodeError(f"{path}: cannot be read as a UTF-8 CSV ({err})") from None
+    items = [Item(row["id"], row["text"] or "", {c.strip() for c in (row["codes"] or "").split(";") if c.strip()})
+             for row in read_csv_rows(path, ("id", "text", "codes"))]
     items = [i for i in items if i.text.strip()]
     if not items:
         raise QualcodeError(f"{path}: no items with text")

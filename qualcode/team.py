@@ -10,7 +10,6 @@ the `consensus` coder's codings, each resolution an Event.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from qualcode.agreement import Ratings, disagreements
 from qualcode.codes import CodeTree
 from qualcode.coding import apply_code, coder_named, remove_coding
 from qualcode.errors import QualcodeError
+from qualcode.files import read_csv_rows
 from qualcode.model import Coder, Coding, Document, Project, Segment
 from qualcode.store import atomic, record
 
@@ -140,11 +140,7 @@ def assign_documents(session: Session, project: Project, coder_name: str, docume
 @atomic
 def import_codings(session: Session, project: Project, path: Path, coder_name: str) -> dict:
     """A coder's work done elsewhere: CSV `document,start,end,code` or `segment,code`; all rows or none."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise QualcodeError(f"{path}: cannot be read as a UTF-8 CSV ({err})") from None
+    rows = read_csv_rows(path)
     if not rows:
         raise QualcodeError(f"{path}: no rows")
     columns = set(rows[0])
