@@ -192,11 +192,10 @@ def _members(segment_ids: list[int], labels: np.ndarray) -> dict[int, list[int]]
     return members
 
 
-def _nearest_codes(segment_ids: list[int], vectors: np.ndarray, labels: np.ndarray, codes_on: dict[int, set[int]],
-                   codebook: tuple[list, np.ndarray]) -> dict[int, list[dict]]:
+def _nearest_codes(members: dict[int, list[int]], vectors: np.ndarray, labels: np.ndarray,
+                   codes_on: dict[int, set[int]], codebook: tuple[list, np.ndarray]) -> dict[int, list[dict]]:
     """Per topic, the three codes nearest its centroid, and how many of its segments a human coded with each."""
     codes, prototypes = codebook
-    members = _members(segment_ids, labels)
     return {topic: [{"code": codes[j][1], "similarity": sim,
                      "covers": sum(codes[j][0] in codes_on.get(s, ()) for s in members[topic])} for j, sim in pairs]
             for topic, pairs in topics.nearest(topics.centroids(vectors, labels), prototypes).items()}
@@ -208,8 +207,8 @@ def _store_run(store: Store, project_id: int, segment_ids: list[int], texts: lis
     """Describe the topics (keywords, quotes, nearest codes), write the run, return the report."""
     words = topics.keywords(texts, labels)
     quotes = topics.representatives(vectors, labels, texts)
-    near = _nearest_codes(segment_ids, vectors, labels, codes_on, codebook)
     members = _members(segment_ids, labels)
+    near = _nearest_codes(members, vectors, labels, codes_on, codebook)
     found = [{"id": topic, "size": len(members[topic]), "keywords": words[topic],
               "representative": [segment_ids[r] for r in quotes[topic]], "nearest_codes": near[topic]}
              for topic in sorted(words)]
@@ -290,7 +289,7 @@ def describe_run(store: Store, run_id: int, embedder: Embedder | None = None) ->
     segment_ids = [r.id for r in rows]
     labels = np.array([r.topic_id for r in rows], dtype=np.int64)
     vectors, _ = embed_texts(store, embedder, [docs[r.document_id][r.start:r.end] for r in rows])
-    near = _nearest_codes(segment_ids, vectors, labels, codes_on, codebook) if rows else {}
+    near = _nearest_codes(_members(segment_ids, labels), vectors, labels, codes_on, codebook) if rows else {}
     found = [{"id": t.topic_id, "size": t.size, "keywords": t.keywords, "label": t.label,
               "representative": t.representative, "nearest_codes": near.get(t.topic_id, [])} for t in stored]
     return {**header, "topics": found, "outliers": int((labels == -1).sum())}
