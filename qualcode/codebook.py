@@ -20,8 +20,8 @@ from qualcode.errors import QualcodeError
 
 PATH_SEPARATOR = "/"
 CODE_KEYS = ("name", "definition", "include", "exclude", "examples", "counter_examples", "children",
-             "color", "tags", "translations", "guid")
-BOOK_KEYS = ("name", "description", "languages", "codes")
+             "color", "tags", "translations", "guid", "exclusive")
+BOOK_KEYS = ("name", "description", "languages", "exclusive", "codes")
 TRANSLATION_KEYS = ("name", "definition")
 COLOR_PATTERN = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 GUID_PATTERN = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
@@ -47,6 +47,7 @@ class CodeSpec:
     tags: list[str] = field(default_factory=list)
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
     guid: str | None = None
+    exclusive: bool | None = None  # at most one child applies; None: not said, so it may be inferred
     children: list[CodeSpec] = field(default_factory=list)
     line: int | None = None
 
@@ -56,6 +57,7 @@ class Codebook:
     name: str = ""
     description: str = ""
     languages: list[str] = field(default_factory=list)
+    exclusive: bool | None = None  # at most one top-level code applies
     codes: list[CodeSpec] = field(default_factory=list)
 
     def walk(self, codes: list[CodeSpec] | None = None, parent: str = ""):
@@ -113,6 +115,16 @@ class _Reader:
             return []
         values = [self.string(item, where, f"{key} item") for item in node.value]
         return [v for v in values if v]
+
+    def flag(self, node: Node, where: str, key: str) -> bool | None:
+        """true/false as YAML spells them; an empty value means "not said", like leaving the key out."""
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return None
+        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+            return yaml.SafeLoader.bool_values[node.value.lower()]
+        shown = f"'{node.value}'" if isinstance(node, ScalarNode) else f"a {_kind(node)}"
+        self.error(node, where, f"'{key}' must be true or false, not {shown}")
+        return None
 
     def mapping(self, node: Node, where: str, allowed: tuple[str, ...], what: str) -> dict[str, Node]:
         if not isinstance(node, MappingNode):
@@ -194,6 +206,10 @@ class _Reader:
             self.warn(node, where, "no examples")
         if "children" in fields:
             code.children = self.codes(fields["children"], path, ancestors + (id(node),))
+        if "exclusive" in fields:
+            code.exclusive = self.flag(fields["exclusive"], where, "exclusive")
+            if code.exclusive is not None and not code.children:
+                self.warn(fields["exclusive"], where, "'exclusive' has no effect on a code without children")
         return code
 
     def guid(self, node: Node, where: str) -> str | None:
@@ -263,6 +279,8 @@ def parse_yaml(text: str, source: str = "<codebook>") -> tuple[Codebook, list[st
         book.description = reader.string(fields["description"], "", "description")
     if "languages" in fields:
         book.languages = reader.strings(fields["languages"], "", "languages")
+    if "exclusive" in fields:
+        book.exclusive = reader.flag(fields["exclusive"], "", "exclusive")
     if "codes" in fields:
         book.codes = reader.codes(fields["codes"], "", ())
         if not book.codes and not reader.errors:
@@ -286,6 +304,8 @@ def _code_to_dict(code: CodeSpec) -> dict:
         data["color"] = code.color
     if code.translations:
         data["translations"] = {lang: dict(value) for lang, value in code.translations.items()}
+    if code.exclusive is not None:
+        data["exclusive"] = code.exclusive
     if code.children:
         data["children"] = [_code_to_dict(child) for child in code.children]
     return data
@@ -306,6 +326,8 @@ def to_yaml(book: Codebook) -> str:
         data["description"] = book.description
     if book.languages:
         data["languages"] = list(book.languages)
+    if book.exclusive is not None:
+        data["exclusive"] = book.exclusive
     data["codes"] = [_code_to_dict(code) for code in book.codes]
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 

@@ -18,7 +18,9 @@ from qualcode.errors import QualcodeError
 from qualcode.model import Code, Coding, Project, new_guid
 from qualcode.store import atomic, record
 
-SPEC_FIELDS = ("definition", "include", "exclude", "examples", "counter_examples", "color", "tags", "translations")
+SPEC_FIELDS = ("definition", "include", "exclude", "examples", "counter_examples", "color", "tags", "translations",
+               "exclusive")
+BOOK_EXCLUSIVE = "codebook_exclusive"  # Project.settings key of the codebook-level flag; absent when not said
 
 
 @dataclass
@@ -67,6 +69,23 @@ class CodeTree:
     def children(self, code: Code | None) -> list[Code]:
         parent_id = code.id if code else None
         return [c for c in self.codes if c.parent_id == parent_id]
+
+    def exclusive_groups(self) -> list[tuple[Code | None, list[Code], bool | None]]:
+        """(parent, its live children, declared flag) for the top level (always first; parent None, the
+        codebook's flag) and every live parent with two or more live children: the sets of codes
+        within which `exclusive` says at most one applies, so the auto-coder can check or infer it."""
+        groups: list[tuple[Code | None, list[Code], bool | None]] = []
+
+        def visit(parent: Code | None) -> None:
+            live = [c for c in self.children(parent) if not c.archived]
+            if parent is None:
+                groups.append((None, live, self.project.settings.get(BOOK_EXCLUSIVE)))
+            elif len(live) >= 2:
+                groups.append((parent, live, parent.exclusive))
+            for child in live:
+                visit(child)
+        visit(None)
+        return groups
 
     def coding_counts(self) -> dict[int, int]:
         rows = self.session.execute(select(Coding.code_id, func.count()).join(Code)
@@ -165,8 +184,20 @@ def load_codebook(session: Session, project: Project, book: Codebook, warnings: 
     tree.check_names()
     project.settings = {**project.settings, "codebook": {"name": book.name, "description": book.description,
                                                          "languages": book.languages}}
+    set_book_exclusive(session, project, book.exclusive)
     report.codes = sum(1 for c in tree.codes if not c.archived)
     return report
+
+
+def set_book_exclusive(session: Session, project: Project, value: bool | None) -> None:
+    """Keep the codebook-level flag in the project's settings (the key absent for None), logging a change."""
+    before = project.settings.get(BOOK_EXCLUSIVE)
+    if before == value:
+        return
+    settings = {k: v for k, v in project.settings.items() if k != BOOK_EXCLUSIVE}
+    project.settings = settings if value is None else {**settings, BOOK_EXCLUSIVE: value}
+    record(session, project.id, "exclusive", "project", project.id, before={BOOK_EXCLUSIVE: before},
+           after={BOOK_EXCLUSIVE: value})
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -247,6 +278,23 @@ def move_code(session: Session, project: Project, path: str, new_parent_path: st
 
 
 @atomic
+def set_exclusive(session: Session, project: Project, path: str | None, value: bool | None) -> Code | None:
+    """Declare a code's children (path None: the top-level codes) mutually exclusive (True), combinable
+    (False) or not said (None); returns the code, or None for the codebook."""
+    if value is not None and not isinstance(value, bool):
+        raise QualcodeError(f"exclusive must be true, false or not said, not {value!r}")
+    if path is None:
+        set_book_exclusive(session, project, value)
+        return None
+    code = CodeTree(session, project).find(path)
+    if code.exclusive != value:
+        before = snapshot(code)
+        code.exclusive = value
+        record(session, project.id, "exclusive", "code", code.id, before=before, after=snapshot(code))
+    return code
+
+
+@atomic
 def archive_code(session: Session, project: Project, path: str) -> Code:
     """Hide a code from coding; its codings stay and it can be restored by a reload."""
     tree = CodeTree(session, project)
@@ -302,8 +350,8 @@ def code_rows(session: Session, project: Project, include_archived: bool = False
                          "include": code.include, "exclude": code.exclude, "examples": code.examples,
                          "counter_examples": code.counter_examples, "tags": code.tags,
                          "translations": code.translations, "guid": code.guid, "color": code.color,
-                         "parent": tree.path(parent) if parent else None, "archived": code.archived,
-                         "codings": counts.get(code.id, 0)})
+                         "exclusive": code.exclusive, "parent": tree.path(parent) if parent else None,
+                         "archived": code.archived, "codings": counts.get(code.id, 0)})
             visit(code)
     visit(None)
     return rows
@@ -319,7 +367,8 @@ def to_codebook(session: Session, project: Project) -> Codebook:
                          **{key: getattr(c, key) for key in SPEC_FIELDS})
                 for c in tree.children(parent) if not c.archived]
     return Codebook(name=meta.get("name") or project.name, description=meta.get("description", ""),
-                    languages=list(meta.get("languages", [])), codes=specs(None))
+                    languages=list(meta.get("languages", [])), exclusive=project.settings.get(BOOK_EXCLUSIVE),
+                    codes=specs(None))
 
 
 def usage_by_path(session: Session, project: Project) -> dict[str, dict[str, int]]:

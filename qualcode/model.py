@@ -125,6 +125,7 @@ class Code(Base):
     guid: Mapped[str] = mapped_column(String(36), default=new_guid)
     order: Mapped[int] = mapped_column(Integer, default=0)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    exclusive: Mapped[bool | None] = mapped_column(Boolean)  # its children exclude each other; None: not said
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -3,8 +3,9 @@
 The schema gives a code only a name, a colour and one free-text Description,
 so the definition, include/exclude rules, examples and translations travel
 inside that Description as labelled plain text that other tools show as is
-and that `parse_qdc` reads back. Tags travel as Sets. The codebook's own name,
-description and languages have no place in the schema; they ride in a
+and that `parse_qdc` reads back; so does a declared `exclusive` ("Exclusive: yes/no",
+absent when not said). Tags travel as Sets. The codebook's own name,
+description, languages and `exclusive` have no place in the schema; they ride in a
 `<?qualcode-codebook {json}?>` processing instruction, which validators and
 other tools ignore.
 
@@ -32,7 +33,10 @@ META_PI = "qualcode-codebook"
 GUID_NAMESPACE = uuid.UUID("02dd2708-c5a1-4b06-a34e-2070670e5b10")
 INDENT = "  "
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-_FIELD_LINE = re.compile(r"(Include|Exclude|Translation [a-z]{2,3}(?:-[A-Za-z]{2,4})?):(?: (.*))?")
+# "Exclusive" is ours only with yes/no, so a foreign "Exclusive: …" line stays in the definition.
+_FIELD_LINE = re.compile(r"(Include|Exclude|Exclusive(?=: (?:yes|no)$)|Translation [a-z]{2,3}(?:-[A-Za-z]{2,4})?)"
+                         r":(?: (.*))?")
+_FLAG_TEXT = {True: "yes", False: "no"}
 _LIST_LINE = re.compile(r"(Examples|Counter-examples):")
 _LIST_FIELDS = {"Examples": "examples", "Counter-examples": "counter_examples"}
 _TRANSLATION_DASH = " — "
@@ -57,6 +61,8 @@ def describe(code: CodeSpec) -> str:
     """The Description text: the definition, a blank line, then the labelled sections."""
     lines = [_labelled(f"{label}:", value) for label, value in (("Include", code.include), ("Exclude", code.exclude))
              if value]
+    if code.exclusive is not None:
+        lines.append(f"Exclusive: {_FLAG_TEXT[code.exclusive]}")
     for label, items in (("Examples", code.examples), ("Counter-examples", code.counter_examples)):
         if items:
             lines += [f"{label}:"] + [_labelled("-", f'"{item}"') for item in items]
@@ -114,6 +120,8 @@ def _meta_json(book: Codebook) -> str:
     """The book's own fields as JSON with '>' escaped, since '?>' would end the instruction."""
     meta = {key: value for key, value in (("name", book.name), ("description", book.description),
                                           ("languages", list(book.languages))) if value}
+    if book.exclusive is not None:
+        meta["exclusive"] = book.exclusive
     return json.dumps(meta, ensure_ascii=False).replace(">", "\\u003e") if meta else ""
 
 
@@ -197,6 +205,8 @@ def read_description(text: str) -> dict:
         if label in _LIST_FIELDS:
             if _unquote(value):
                 fields[_LIST_FIELDS[label]].append(_unquote(value))
+        elif label == "Exclusive":
+            fields["exclusive"] = value == _FLAG_TEXT[True]
         elif label.startswith("Translation "):
             fields["translations"][label.removeprefix("Translation ")] = _parse_translation(value)
         else:
@@ -288,7 +298,7 @@ def _load_xml(data: bytes, source: str) -> etree._Element:
 
 
 def _read_meta(root: etree._Element, book: Codebook) -> None:
-    """Name, description and languages from our processing instruction; anything malformed is skipped."""
+    """The book's own fields from our processing instruction; anything malformed is skipped."""
     for node in root.itersiblings(preceding=True):
         if node.tag is etree.ProcessingInstruction and node.target == META_PI:
             try:
@@ -301,6 +311,7 @@ def _read_meta(root: etree._Element, book: Codebook) -> None:
             book.description = meta["description"] if isinstance(meta.get("description"), str) else ""
             languages = meta.get("languages")
             book.languages = [x for x in languages if isinstance(x, str)] if isinstance(languages, list) else []
+            book.exclusive = meta["exclusive"] if isinstance(meta.get("exclusive"), bool) else None
 
 
 def parse_qdc(data: bytes, source: str) -> Codebook:

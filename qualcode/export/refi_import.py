@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from qualcode import segment
 from qualcode.codebook import PATH_SEPARATOR, Codebook, CodeSpec
-from qualcode.codes import SPEC_FIELDS, CodeTree, snapshot
+from qualcode.codes import SPEC_FIELDS, CodeTree, set_book_exclusive, snapshot
 from qualcode.coding import coder_named, coding_snapshot
 from qualcode.errors import IngestError, QualcodeError
 from qualcode.export.refi_read import Case, Package, Reader, Source
@@ -64,6 +64,7 @@ def _add_codes(session: Session, project: Project, book: Codebook) -> tuple[dict
     if "codebook" not in project.settings:
         project.settings = {**project.settings, "codebook": {"name": book.name, "description": book.description,
                                                              "languages": book.languages}}
+        set_book_exclusive(session, project, book.exclusive)
     return ids, added
 
 
