@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from a checkout, without instal
 
 from qualcode import autocode
 from qualcode.codebook import Codebook, read_codebook_file
-from qualcode.embed import Embedder, load_embedder
+from qualcode.embed import MINILM_MODEL_ID, Embedder, load_embedder
 from qualcode.evaluate import (
     Item,
     binary_scores,
@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--codebook", type=Path, default=ROOT / "codebooks" / "mi_therapist.yaml")
     parser.add_argument("--fractions", type=float, nargs="+", default=[0.0, 0.05, 0.1, 0.3])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged MiniLM)")
+    parser.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged use-multilingual-v3)")
     parser.add_argument("--engine", choices=autocode.ENGINES, default="auto")
     parser.add_argument("--baseline", action="store_true", help="add the plain-notebook rows (MiniLM)")
     args = parser.parse_args()
@@ -134,7 +134,7 @@ def main() -> None:
         print_row(f"qualcode {engine} @ {fraction:g}", report["n_train"], report["n_test"], result,
                   report["seconds"])
         if args.baseline:
-            n_train, n_test, rows = baseline_rows(items, book, load_embedder(), fraction, args.seed)
+            n_train, n_test, rows = baseline_rows(items, book, load_embedder(MINILM_MODEL_ID), fraction, args.seed)
             for method, row, seconds in rows:
                 print_row(method, n_train, n_test, row, seconds)
 

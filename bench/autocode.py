@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from qualcode import autocode  # noqa: E402
 from qualcode.codebook import read_codebook_file  # noqa: E402
 from qualcode.codes import load_codebook  # noqa: E402
-from qualcode.embed import load_embedder  # noqa: E402
+from qualcode.embed import MINILM_MODEL_ID, load_embedder  # noqa: E402
 from qualcode.ingest.importer import ImportOptions, import_files  # noqa: E402
 from qualcode.segment import sentence_spans  # noqa: E402
 from qualcode.store import Store, get_project  # noqa: E402
@@ -61,7 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segments", type=int, default=20000)
     args = parser.parse_args()
-    embedder = load_embedder()
+    embedder = load_embedder(MINILM_MODEL_ID)  # the raw-encode comparison below is sentence-transformers'
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = Store(str(folder / "bench.db"))

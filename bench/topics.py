@@ -15,6 +15,8 @@ normalised sum of its two sentences' cached vectors, written to the embedding ca
 finds everything cached as it would after `qualcode autocode`. Each size runs in a fresh process
 that never loads the embedding model; UMAP's JIT compile is warmed up first and reported apart.
 
+The figures in the README were measured with the packaged MiniLM, which this script keeps using.
+
     .venv/bin/python bench/topics.py [--sizes 2000,10000,50000] [--seeds 3] [--skip-quality] [--skip-scale]
 """
 
@@ -42,7 +44,7 @@ from sqlalchemy import select  # noqa: E402
 
 from qualcode import topics  # noqa: E402
 from qualcode.context import Window, context_vectors  # noqa: E402
-from qualcode.embed import DEFAULT_MODEL_ID, embed_texts, load_embedder  # noqa: E402
+from qualcode.embed import MINILM_MODEL_ID, embed_texts, load_embedder  # noqa: E402
 from qualcode.ingest.importer import ImportOptions, import_files  # noqa: E402
 from qualcode.model import Document, Segment, Turn  # noqa: E402
 from qualcode.store import Store, find_project  # noqa: E402
@@ -59,7 +61,7 @@ ABLATIONS = {"no moderator boundary": {"boundary": 1.0}, "hard boundary": {"boun
 class CachedOnly:
     """An embedder for runs whose every text is cached: it has the model id and refuses to encode."""
 
-    model_id = DEFAULT_MODEL_ID
+    model_id = MINILM_MODEL_ID
 
     def __init__(self, vectors: dict[str, np.ndarray] | None = None):
         self.vectors = vectors or {}
@@ -136,7 +138,7 @@ def kmeans_turns(keys, vectors, k: int, seed: int) -> dict:
 
 def quality(store: Store, seeds: int) -> None:
     truth = {(r["document"], int(r["turn"])): r["topic"] for r in csv.DictReader(LABELS.open(encoding="utf-8"))}
-    embedder = load_embedder()
+    embedder = load_embedder(MINILM_MODEL_ID)
     for language, names in GROUPS.items():
         evaluate_group(store, embedder, truth, language, names, seeds)
 
@@ -189,7 +191,7 @@ def sentence_pool(store: Store) -> tuple[list[str], np.ndarray]:
     with store.read() as session:
         corpus = load_corpus(session, find_project(session).id, TopicOptions())
     texts = [t for t, inside in zip(corpus.texts, corpus.in_scope) if inside and len(t.split()) >= 4]
-    vectors, _ = embed_texts(store, load_embedder(), texts)
+    vectors, _ = embed_texts(store, load_embedder(MINILM_MODEL_ID), texts)
     return texts, vectors
 
 

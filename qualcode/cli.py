@@ -332,9 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged MiniLM)")
     p.set_defaults(func=cmd_evaluate)
 
-    from qualcode import cli_anonymise, cli_export, cli_refi, cli_team, cli_topics
+    from qualcode import cli_anonymise, cli_export, cli_model, cli_refi, cli_team, cli_topics
     cli_team.add_commands(sub, common)
     cli_topics.add_commands(sub, common)
+    cli_model.add_commands(sub, common)
     cli_export.add_commands(sub, common)
     cli_refi.add_commands(sub, common)
     cli_anonymise.add_commands(sub, common)

@@ -29,6 +29,7 @@ from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
 from qualcode.model import (Coder, Coding, Document, Participant, Segment, Topic, TopicAssignment, TopicRun,
                             Turn)
+from qualcode.model_choice import project_model
 from qualcode.store import Store, find_project, get_project, record
 from qualcode.suggest import POSITIVE, machine_coder
 
@@ -164,7 +165,7 @@ def run_topics(store: Store, options: TopicOptions | None = None, embedder: Embe
         if not corpus.in_scope.any():
             raise QualcodeError("no segments in scope (no participant segments match"
                                 + (", or every one is already coded)" if options.uncoded_only else ")"))
-        embedder = embedder or LazyEmbedder(project.embedding_model)
+        embedder = embedder or LazyEmbedder(project_model(session, project))
         codes, prototypes = _code_prototypes(store, embedder, session, project)
     vectors, _ = embed_texts(store, embedder, corpus.texts, progress)
     fitted = context_vectors(vectors, corpus.layout, options.window) if options.window else vectors
@@ -282,7 +283,7 @@ def describe_run(store: Store, run_id: int, embedder: Embedder | None = None) ->
                                .join(TopicAssignment, TopicAssignment.segment_id == Segment.id)
                                .where(TopicAssignment.run_id == run_id).order_by(Segment.id)).all()
         codes_on = _human_codes(session, project.id, rows)
-        embedder = embedder or LazyEmbedder(run.parameters.get("model") or project.embedding_model)
+        embedder = embedder or LazyEmbedder(run.parameters.get("model") or project_model(session, project))
         codebook = _code_prototypes(store, embedder, session, project)
         header = {"run": run.id, "created_at": run.created_at.isoformat(), "parameters": run.parameters,
                   "segments": run.n_segments, "seconds": run.seconds}
@@ -372,7 +373,7 @@ def merge_topics(store: Store, run_id: int, topic_ids: list[int], embedder: Embe
             _topic(session, run_id, t)
         assigned = _assignments(session, run_id)
         corpus = load_corpus(session, project.id, TopicOptions())
-        embedder = embedder or LazyEmbedder(project.embedding_model)
+        embedder = embedder or LazyEmbedder(project_model(session, project))
         codebook = _code_prototypes(store, embedder, session, project)
         parameters = {**run.parameters, "merged": {"run": run_id, "topics": wanted}}
     rows = [i for i, s in enumerate(corpus.segment_ids) if s in assigned]

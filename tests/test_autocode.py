@@ -1,4 +1,5 @@
-"""The auto-coder with the packaged MiniLM: suggestions, reasons, the cache, learning, and refusals."""
+"""The auto-coder with the packaged MiniLM (by name; the default is USE, tests/test_model_choice.py): suggestions,
+reasons, the cache, learning, and refusals."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from qualcode import autocode, embed
 from qualcode.codebook import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, decide
-from qualcode.embed import DEFAULT_MODEL_ID, LazyEmbedder, embed_texts, load_embedder
+from qualcode.embed import MINILM_MODEL_ID, USE_MODEL_ID, LazyEmbedder, embed_texts, load_embedder
 from qualcode.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coding, Embedding, Segment
@@ -27,7 +28,7 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(scope="module")
 def embedder():
-    return load_embedder()
+    return load_embedder(MINILM_MODEL_ID)
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def suggested(store) -> dict[str, set[str]]:
 
 def test_embedder_is_the_packaged_model_and_normalises(embedder):
     vectors = embedder.encode(["Очередь в ЦОН", "a", "The eGov portal crashed again today"])
-    assert embedder.model_id == DEFAULT_MODEL_ID
+    assert embedder.model_id == MINILM_MODEL_ID
     assert vectors.dtype == np.float32 and vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     # sorting by length inside encode must not change which row belongs to which text
@@ -70,7 +71,7 @@ def test_cache_encodes_only_new_texts(tmp_path, embedder):
 
 def test_zero_shot_suggests_the_right_codes_with_reasons(project, embedder):
     report = run_autocode(project, "zero-shot", embedder=embedder)
-    assert report["model"] == DEFAULT_MODEL_ID and report["segments"] == 10  # participants only
+    assert report["model"] == MINILM_MODEL_ID and report["segments"] == 10  # participants only
     found = suggested(project)
     assert "Informal payments" in found["Someone asked me for a bribe to speed things up."]
     assert "Portal failures" in found["The eGov website crashed again and I could not submit the form."]
@@ -122,12 +123,12 @@ def test_refusals(tmp_path, project, embedder):
         load_embedder("no-such-org/no-such-model")
 
 
-def test_a_warm_run_never_loads_the_model(project, embedder, monkeypatch):
-    run_autocode(project, "zero-shot", embedder=embedder)  # every text and prototype is now cached
+def test_a_warm_run_never_loads_the_model(project, monkeypatch):
     monkeypatch.delenv("QUALCODE_EMBEDDING_MODEL", raising=False)
+    run_autocode(project, "zero-shot")  # the project's default model: every text and prototype is now cached
     monkeypatch.setattr(embed, "_loaded", {})
     report = run_autocode(project, "zero-shot")
-    assert embed._loaded == {} and report["model"] == DEFAULT_MODEL_ID and report["suggestions"] > 0
+    assert embed._loaded == {} and report["model"] == USE_MODEL_ID and report["suggestions"] > 0
 
 
 def test_a_project_model_that_cannot_load_is_refused_when_needed(project):

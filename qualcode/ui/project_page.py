@@ -11,7 +11,9 @@ from qualcode.attributes import (ROLES, add_participant_attribute, apply_edits, 
                                  set_document_attributes, update_participant)
 from qualcode.display import markdown_escape
 from qualcode.documents import get_document, list_documents
+from qualcode.embed import PACKAGED_MODELS, default_model_for
 from qualcode.model import Code
+from qualcode.model_choice import current_switch, model_status, start_switch
 from qualcode.review import blind_mode, document_progress, set_blind_mode
 from qualcode.store import find_project, get_project, resolve_url
 from qualcode.ui import upload
@@ -19,6 +21,9 @@ from qualcode.ui.editing import table_editor
 from qualcode.ui.state import attempt, coder_name, flash, store
 
 LANGUAGES = ("ru", "kk", "en")
+MODEL_SOURCES = {"project": "set for this project", "environment": "set by $QUALCODE_EMBEDDING_MODEL",
+                 "default": "the measured default for the project's languages"}
+DEFAULT_CHOICE = "default"
 
 
 def _create_project(name: str, languages: list[str]) -> None:
@@ -104,6 +109,57 @@ def _settings(blind: bool) -> None:
                    "double coding before agreement is measured.")
 
 
+@st.fragment(run_every=1.0)
+def _switch_progress() -> None:
+    """Polls the background switch; when it has finished, the whole page redraws with the new model."""
+    switch = current_switch(store())
+    if switch is None or switch.finished:
+        st.rerun()
+    text = (f"Encoding with {switch.model}: {switch.done} of {switch.total} texts" if switch.total
+            else f"Loading {switch.model} and reading the cache …")
+    st.progress(switch.fraction, text=markdown_escape(text))
+    st.caption("The project keeps its current model until every text is encoded; leaving the page does not stop it.")
+
+
+def _switch_outcome(switch) -> None:
+    if switch.error:
+        st.error(markdown_escape(f"Switching to {switch.model} failed; nothing changed: {switch.error}"))
+    elif switch.report:
+        r = switch.report
+        st.success(markdown_escape(f"Switched to {r['model']}: {r['texts']} texts, {r['encoded']} newly encoded in "
+                                   f"{r['seconds']} s; the vectors of {r['previous']} stay cached."))
+
+
+def _embedding_model() -> None:
+    st.markdown("**Embedding model** — what auto-coding and topics compare texts with")
+    with store().read() as session:
+        status = model_status(session)
+    languages = status["languages"]
+    st.caption(markdown_escape(f"In use: {status['model']} — {MODEL_SOURCES[status['source']]} "
+                               f"(languages: {', '.join(languages) or 'none yet'})"))
+    if status["cached"]:
+        st.caption(markdown_escape("Vectors cached: " + " · ".join(
+            f"{model} {n} of {status['texts']}" for model, n in status["cached"].items())))
+    switch = current_switch(store())
+    running = switch is not None and not switch.finished
+    if running:
+        _switch_progress()
+    elif switch is not None:
+        _switch_outcome(switch)
+    with st.form("project.model", border=False):
+        left, right = st.columns(2)
+        choice = left.selectbox("Packaged model", [DEFAULT_CHOICE, *PACKAGED_MODELS], key="project.model.choice",
+                                format_func=lambda m: f"default for the languages ({default_model_for(languages)})"
+                                if m == DEFAULT_CHOICE else m)
+        folder = right.text_input("or a local sentence-transformers folder", key="project.model.folder",
+                                  placeholder="/models/labse")
+        if st.form_submit_button("Switch", icon=":material/swap_horiz:", disabled=running,
+                                 help="Encodes every segment and code text with the new model in the background, "
+                                      "then makes it the project's model; the old model's vectors stay cached."):
+            attempt(start_switch, store(), folder.strip() or choice, actor=coder_name())
+            st.rerun()
+
+
 def render() -> None:
     with store().read() as session:
         current = find_project(session)
@@ -140,3 +196,5 @@ def render() -> None:
             _details([r["document"] for r in rows])
     with settings_tab:
         _settings(blind_mode(current))
+        st.divider()
+        _embedding_model()
