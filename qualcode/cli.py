@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from qualcode import calibration
 from qualcode.errors import QualcodeError
 from qualcode.files import write_atomically
 
@@ -228,17 +229,24 @@ def cmd_evaluate(args) -> int:
     items = read_items(Path(args.data))
     book, _ = read_codebook_file(Path(args.codebook))
     label_matrix(items, book)  # refuse bad items before spending seconds on loading the model
-    report = evaluate(items, book, load_embedder(args.model), args.train_fraction, args.seed, args.engine)
+    report = evaluate(items, book, load_embedder(args.model, languages=book.languages), args.train_fraction,
+                      args.seed, args.engine, context=args.context, exclusive=args.exclusive,
+                      target=args.target_precision)
 
     def human(r):
-        print(f"{r['engine']} on {r['n_test']} items (trained on {r['n_train']}), model {r['model']}")
-        print(f"{'code':<50} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6} {'n':>5}")
+        print(f"{r['engine']} on {r['n_test']} items (trained on {r['n_train']}, {r['n_context']} context only), "
+              f"model {r['model']}")
+        print(f"{'code':<44} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6} {'n':>5} {'cut':>6} {'est.P':>6}")
         fmt = lambda v: f"{v:6.2f}" if v is not None else "     –"  # noqa: E731
         for code, m in r["per_code"].items():
-            print(f"{code[:50]:<50} {fmt(m['precision'])} {fmt(m['recall'])} {fmt(m['f1'])} {fmt(m['kappa'])} {m['support']:>5}")
+            print(f"{code[:44]:<44} {fmt(m['precision'])} {fmt(m['recall'])} {fmt(m['f1'])} {fmt(m['kappa'])} "
+                  f"{m['support']:>5} {fmt(m['threshold'])} {fmt(m['estimated_precision'])}"
+                  + ("  learning" if m["learning"] else ""))
         for name in ("macro", "micro"):
             m = r[name]
-            print(f"{name:<50} {fmt(m['precision'])} {fmt(m['recall'])} {fmt(m['f1'])} {fmt(m['kappa'])}")
+            print(f"{name:<44} {fmt(m['precision'])} {fmt(m['recall'])} {fmt(m['f1'])} {fmt(m['kappa'])}")
+        for line in r["groups"]:
+            print(f"group: {line}")
     _emit(report, args.json, human)
     return 0
 
@@ -324,12 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_next)
 
     p = sub.add_parser("evaluate", parents=[common], help="evaluate the auto-coder on coded items (no project)")
-    p.add_argument("--data", required=True, help="CSV with id,text,codes (codes joined by ';')")
+    p.add_argument("--data", required=True, help="CSV with id,text,codes (codes joined by ';'); optional document, "
+                                                 "speaker, evaluate (0 = context only)")
     p.add_argument("--codebook", required=True, help="YAML or .qdc codebook whose codes the items use")
     p.add_argument("--train-fraction", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--engine", choices=engines, default="auto")
-    p.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the packaged MiniLM)")
+    p.add_argument("--model", help="embedding model (default: $QUALCODE_EMBEDDING_MODEL or the measured default "
+                                   "for the codebook's languages, use-multilingual-v3)")
+    p.add_argument("--no-context", dest="context", action="store_false",
+                   help="score each item alone, without its neighbouring rows (ablation)")
+    p.add_argument("--no-exclusive", dest="exclusive", action="store_false",
+                   help="ignore exclusive groups, declared or inferred (ablation)")
+    p.add_argument("--target-precision", type=float, default=calibration.TARGET_PRECISION,
+                   help="the precision per-code thresholds are calibrated to (default %(default)s)")
     p.set_defaults(func=cmd_evaluate)
 
     from qualcode import cli_anonymise, cli_export, cli_model, cli_refi, cli_team, cli_topics

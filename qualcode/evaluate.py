@@ -1,9 +1,12 @@
 """Honest evaluation of the auto-coder on items coded by people, with no project needed.
 
-`ITEMS.csv` has `id,text,codes` (codes joined by ';', empty for none). A
-stratified fraction of the items plays the part of a coder's decisions; the
-engine predicts the rest, and each code is scored as a binary
-present/absent decision: precision, recall, F1 and Cohen's κ.
+`ITEMS.csv` has `id,text,codes` (codes joined by ';', empty for none) and may add `document`,
+`speaker` and `evaluate`. Rows of one `document` are one conversation in file order (the
+learned engine reads each row with its neighbours); rows with `evaluate` = 0 are context only,
+never trained on and never scored. A stratified fraction of the `evaluate` rows plays the part
+of a coder's decisions; the same pipeline the app uses (`scoring`) predicts the rest, and each
+code is scored as a present/absent decision: precision, recall, F1 and Cohen's κ, beside the
+threshold it was shown at and the precision estimated before seeing the test items.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qualcode import autocode
+from qualcode import autocode, calibration, scoring
 from qualcode.codebook import Codebook
 from qualcode.embed import Embedder
 from qualcode.errors import QualcodeError
@@ -26,15 +29,40 @@ class Item:
     id: str
     text: str
     codes: set[str]
+    document: str = ""        # empty: the item stands alone
+    speaker: str = ""
+    evaluate: bool = True     # False: context only
+
+
+_NO = {"0", "false", "no", "n"}
+_YES = {"1", "true", "yes", "y", ""}
+
+
+def _flag(value: str | None, path: Path, row_id: str) -> bool:
+    value = (value or "").strip().lower()
+    if value not in _NO | _YES:
+        raise QualcodeError(f"{path}: item {row_id}: 'evaluate' must be 1 or 0, not '{value}'")
+    return value not in _NO
 
 
 def read_items(path: Path) -> list[Item]:
-    items = [Item(row["id"], row["text"] or "", {c.strip() for c in (row["codes"] or "").split(";") if c.strip()})
+    items = [Item(row["id"], row["text"] or "", {c.strip() for c in (row["codes"] or "").split(";") if c.strip()},
+                  (row.get("document") or "").strip(), (row.get("speaker") or "").strip(),
+                  _flag(row.get("evaluate"), path, row["id"]))
              for row in read_csv_rows(path, ("id", "text", "codes"))]
     items = [i for i in items if i.text.strip()]
-    if not items:
-        raise QualcodeError(f"{path}: no items with text")
-    return items
+    if not any(i.evaluate for i in items):
+        raise QualcodeError(f"{path}: no items with text to evaluate")
+    return _in_conversation_order(items)
+
+
+def _in_conversation_order(items: list[Item]) -> list[Item]:
+    """Each document's rows together, in file order; documents in order of first appearance."""
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first.setdefault(item.document or f"\0{i}", i)
+    return [item for _, item in sorted(((first[item.document or f"\0{i}"], i), item)
+                                       for i, item in enumerate(items))]
 
 
 def code_texts(book: Codebook) -> tuple[list[autocode.CodeText], dict[str, int]]:
@@ -95,57 +123,69 @@ def _mean(values) -> float | None:
 def label_matrix(items: list[Item], book: Codebook) -> tuple[list[autocode.CodeText], np.ndarray]:
     """The codes and an items × codes truth matrix; refuses codes the codebook lacks."""
     codes, lookup = code_texts(book)
-    unknown = sorted({c for item in items for c in item.codes if c not in lookup})
+    unknown = sorted({c for item in items if item.evaluate for c in item.codes if c not in lookup})
     if unknown:
         raise QualcodeError(f"items use codes that are not in the codebook: {', '.join(unknown)}")
     labels = np.zeros((len(items), len(codes)), dtype=bool)
     for i, item in enumerate(items):
-        for c in item.codes:
+        for c in item.codes if item.evaluate else ():
             labels[i, lookup[c]] = True
     return codes, labels
 
 
+def sibling_groups(book: Codebook) -> list[tuple[list[int], bool | None]]:
+    """Leaf siblings per parent (and at the top), with what the codebook declares of them."""
+    columns = {path: j for j, (path, _) in enumerate(book.walk())}
+
+    def leaves(codes, parent: str) -> list[int]:
+        return [columns[f"{parent}/{c.name}" if parent else c.name] for c in codes if not c.children]
+
+    groups = [(leaves(book.codes, ""), book.exclusive)]
+    groups += [(leaves(code.children, path), code.exclusive) for path, code in book.walk() if code.children]
+    return groups
+
+
 def evaluate(items: list[Item], book: Codebook, embedder: Embedder, train_fraction: float = 0.0,
-             seed: int = 0, engine: str = "auto") -> dict:
+             seed: int = 0, engine: str = "auto", context: bool = True, exclusive: bool = True,
+             target: float = calibration.TARGET_PRECISION) -> dict:
     started = time.perf_counter()
     if engine not in autocode.ENGINES:
         raise QualcodeError(f"unknown engine '{engine}' (choose from {', '.join(autocode.ENGINES)})")
     if not 0 <= train_fraction < 1:
         raise QualcodeError("--train-fraction must be at least 0 and below 1")
     codes, labels = label_matrix(items, book)
-    train = stratified_split(labels, train_fraction, seed)
-    test = np.setdiff1d(np.arange(len(items)), train)
+    scored = np.flatnonzero([item.evaluate for item in items])
+    train = scored[stratified_split(labels[scored], train_fraction, seed)]
+    test = np.setdiff1d(scored, train)
     if engine == "learned" and len(train) == 0:
         raise QualcodeError("the learned engine needs training items: use --train-fraction above 0")
     texts = [item.text for item in items]
     vectors = embedder.encode(texts)
-    probability, threshold = predict(vectors, texts, codes, embedder,
-                                     {j: {int(i): bool(labels[i, j]) for i in train} for j in range(len(codes))},
-                                     engine)
-    predicted = probability[test] >= threshold
+    in_test = np.zeros(len(items), dtype=bool)
+    in_test[test] = True
+    outcome = scoring.run(scoring.Task(
+        vectors, texts, np.array([item.document or f"\0{i}" for i, item in enumerate(items)]), codes,
+        [embedder.encode(c.positives) for c in codes],
+        [embedder.encode(c.negatives) if c.negatives else np.zeros((0, vectors.shape[1]), np.float32) for c in codes],
+        {j: {int(i): bool(labels[i, j]) for i in train} for j in range(len(codes))}, in_test,
+        sibling_groups(book) if exclusive else [], engine, target, context))
+    predicted = outcome.predicted[test]
     truth = labels[test]
-    used = [j for j in range(len(codes)) if labels[:, j].any()]
-    per_code = {codes[j].key: {k: v for k, v in binary_scores(truth[:, j], predicted[:, j]).items()
-                               if k in ("precision", "recall", "f1", "kappa", "support")} for j in used}
+    used = [j for j in range(len(codes)) if labels[scored, j].any()]
+    per_code = {}
+    for j in used:
+        scores = binary_scores(truth[:, j], predicted[:, j])
+        cal = outcome.calibration[j]
+        per_code[codes[j].key] = {**{k: v for k, v in scores.items() if k in ("precision", "recall", "f1", "kappa",
+                                                                             "support")},
+                                  "threshold": cal["threshold"], "estimated_precision": cal["precision"],
+                                  "learning": cal["learning"], "engine": cal["engine"]}
     pooled = binary_scores(truth[:, used].ravel(), predicted[:, used].ravel())
     macro = {m: _mean(s[m] for s in per_code.values()) for m in ("precision", "recall", "f1", "kappa")}
+    names = [c.key for c in codes]
     return {"per_code": per_code, "macro": macro,
             "micro": {m: pooled[m] for m in ("precision", "recall", "f1", "kappa")},
-            "n_train": int(len(train)), "n_test": int(len(test)), "seconds": round(time.perf_counter() - started, 2),
-            "engine": engine, "model": embedder.model_id}
-
-
-def predict(vectors: np.ndarray, texts: list[str], codes: list[autocode.CodeText], embedder: Embedder,
-            decisions: dict[int, dict[int, bool]], engine: str) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities (items × codes) and per-code thresholds for the chosen engine."""
-    prototypes = [embedder.encode(c.positives) for c in codes]
-    anti = [embedder.encode(c.negatives) if c.negatives else np.zeros((0, vectors.shape[1]), np.float32)
-            for c in codes]
-    zero = autocode.zero_shot(vectors, prototypes, anti)
-    has_decisions = any(decisions.get(j) for j in range(len(codes)))
-    if engine == "zero-shot" or not has_decisions:
-        return zero.probability, zero.threshold
-    model = autocode.learned(vectors, decisions, len(codes), autocode.NgramFeatures(texts))
-    if engine == "learned":
-        return np.nan_to_num(model.probability, nan=0.0), np.full(len(codes), autocode.MIN_SCORE)
-    return autocode.blend(zero.probability, model.probability), zero.threshold
+            "n_train": int(len(train)), "n_test": int(len(test)), "n_context": int(len(items) - len(scored)),
+            "seconds": round(time.perf_counter() - started, 2), "engine": engine, "model": embedder.model_id,
+            "context": context, "target_precision": target,
+            "groups": [g.describe(names) for g in outcome.groups]}

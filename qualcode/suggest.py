@@ -15,10 +15,12 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from qualcode import autocode
+from qualcode import autocode, calibration, scoring
 from qualcode.codes import CodeTree
 from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
+from qualcode.learned import NgramFeatures
+from qualcode.model_choice import project_model
 from qualcode.model import Coder, Coding, Document, Participant, Segment, Turn, utcnow
 from qualcode.store import Store, find_project, get_project, record
 
@@ -26,6 +28,7 @@ MACHINE_CODER = "machine"
 QUEUE_SIZE = 200
 DELETE_CHUNK = 500   # segment ids per DELETE … IN (…): well under every database's parameter limit
 POSITIVE = ("accepted", "manual")
+TARGET_SETTING = "target_precision"   # project setting: the precision suggestions are calibrated to
 REASON_CHARS = 90
 
 
@@ -72,8 +75,9 @@ def load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[
                                    Coding.code_id.in_(code_ids))).all()
     decided_segments = {s for s, _, _ in coded}
     column = {cid: j for j, cid in enumerate(code_ids)}
-    keep = [r for r in rows if r.id in decided_segments or (
-        r.document_id in wanted and (scope.include_moderator or r.role != "moderator"))]
+    # whole documents, in order, so that every segment has its neighbouring turns as context
+    with_decisions = {r.document_id for r in rows if r.id in decided_segments}
+    keep = [r for r in rows if r.document_id in wanted or r.document_id in with_decisions]
     position = {r.id: i for i, r in enumerate(keep)}
     decisions: dict[int, dict[int, bool]] = {}
     for segment_id, code_id, status in coded:
@@ -119,7 +123,11 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         code_texts = [autocode.CodeText.from_fields(tree.path(c), c.name, c.definition, c.include, c.examples,
                                                     c.exclude, c.counter_examples) for c in codes]
         corpus = load_corpus(session, project.id, scope, [c.id for c in codes])
-        model_setting = project.embedding_model
+        model_setting = project_model(session, project)
+        target = float(project.settings.get(TARGET_SETTING, calibration.TARGET_PRECISION))
+        column = {c.id: j for j, c in enumerate(codes)}
+        groups = [([column[c.id] for c in children if c.id in column], declared)
+                  for _, children, declared in tree.exclusive_groups()]
     warnings = [f'code "{t.key}" has no definition or examples: zero-shot suggestions rest on its name alone'
                 for t, c in zip(code_texts, codes) if not (c.definition or c.examples)]
     if not corpus.in_scope.any():
@@ -134,19 +142,19 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         offset += len(c.positives)
         anti.append(proto_vectors[offset:offset + len(c.negatives)])
         offset += len(c.negatives)
-    zero = autocode.zero_shot(vectors, prototypes, anti)
-    probability, threshold, model = zero.probability, zero.threshold, None
-    positives = np.zeros(len(codes), dtype=np.int32)
-    if engine != "zero-shot" and corpus.decisions:
-        model = autocode.learned(vectors, corpus.decisions, len(codes), _ngram_features(corpus.texts))
-        positives = model.positives
-        probability = (np.nan_to_num(model.probability, nan=0.0) if engine == "learned"
-                       else autocode.blend(zero.probability, model.probability))
-    elif engine == "learned":
+    if engine == "learned" and not corpus.decisions:
         raise QualcodeError("the learned engine needs human decisions first (accept, reject or code some segments)")
-    cut = np.maximum(threshold, min_score if min_score is not None else autocode.MIN_SCORE)
+    outcome = scoring.run(scoring.Task(
+        vectors, corpus.texts, np.array(corpus.document_ids), code_texts, prototypes, anti, corpus.decisions,
+        corpus.in_scope, groups, engine, target,
+        ngrams=_ngram_features(corpus.texts) if engine != "zero-shot" and corpus.decisions else None))
+    predicted = outcome.predicted
+    if min_score is not None:
+        predicted = predicted & (outcome.probability >= min_score)
+    model, zero, probability = outcome.model, outcome.zero, outcome.probability
+    positives = model.positives if model is not None else np.zeros(len(codes), dtype=np.int32)
     rows = []
-    for i, j in zip(*np.nonzero((probability >= cut) & corpus.in_scope[:, None])):
+    for i, j in zip(*np.nonzero(predicted)):
         segment_id, code = corpus.segment_ids[i], codes[j]
         if (segment_id, code.id) in corpus.decided:
             continue
@@ -159,44 +167,49 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
                                                                   else "example")
             reason = f"matches the {what} «{_short(matched)}»"
         rows.append((segment_id, code.id, float(probability[i, j]), reason))
-    written = _write_suggestions(store, engine, corpus, rows, _queue(corpus, probability, positives, codes, tree))
+    names = [t.key for t in code_texts]
+    state = {"calibration": {str(c.id): cal for c, cal in zip(codes, outcome.calibration)},
+             "groups": [g.describe(names) for g in outcome.groups], "target_precision": target}
+    written = _write_suggestions(store, engine, corpus, rows,
+                                 {**state, "queue": _queue(corpus, probability, positives, codes, tree)})
+    learning = [names[j] for j, cal in enumerate(outcome.calibration) if cal["learning"]]
     return {"suggestions": written, "segments": int(corpus.in_scope.sum()),
             "seconds": round(time.perf_counter() - started, 2), "model": embedder.model_id, "engine": engine,
-            "warnings": warnings}
+            "warnings": warnings, "groups": state["groups"], "learning": learning, "target_precision": target}
 
 
-_ngrams: dict[str, autocode.NgramFeatures] = {}
+_ngrams: dict[str, NgramFeatures] = {}
 
 
-def _ngram_features(texts: list[str]) -> autocode.NgramFeatures:
+def _ngram_features(texts: list[str]) -> NgramFeatures:
     """Fitting character n-grams on 20,000 segments takes seconds: a re-run on the same corpus (the app
     retraining after each decision) reuses the last fit. One corpus is kept, keyed by its texts."""
     key = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()
     if key not in _ngrams:
         _ngrams.clear()
-        _ngrams[key] = autocode.NgramFeatures(texts)
+        _ngrams[key] = NgramFeatures(texts)
     return _ngrams[key]
 
 
 def _queue(corpus: Corpus, probability: np.ndarray, positives: np.ndarray, codes: list, tree: CodeTree) -> list:
     """The segments a human decision would teach most (active learning), most useful first."""
     scores = autocode.uncertainty(probability, positives)
-    scores[~corpus.in_scope] = -1
-    undecided = {s for s, _ in corpus.decided}
-    order = [i for i in np.argsort(-scores, kind="stable") if corpus.segment_ids[i] not in undecided][:QUEUE_SIZE]
+    decided = {s for s, _ in corpus.decided}
+    order = [i for i in np.argsort(-scores, kind="stable")
+             if corpus.in_scope[i] and corpus.segment_ids[i] not in decided][:QUEUE_SIZE]
     closest = np.abs(probability - 0.5).argmin(axis=1)
     return [[int(corpus.segment_ids[i]), round(float(scores[i]), 4), tree.path(codes[closest[i]])] for i in order]
 
 
 def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tuple[int, int, float, str]],
-                       queue: list) -> int:
+                       state: dict) -> int:
     """Replace the machine's undecided suggestions on the scoped segments, set-wise (no ORM objects)."""
     row_of = {segment_id: i for i, segment_id in enumerate(corpus.segment_ids)}
     scoped = [s for s, inside in zip(corpus.segment_ids, corpus.in_scope) if inside]
     with store.write() as session:
         project = get_project(session)
         coder = machine_coder(session, project.id, engine)
-        coder.settings = {**coder.settings, "queue": queue}
+        coder.settings = {**coder.settings, **state}  # the queue, calibrations and groups of this run
         decision = aliased(Coding)
         for chunk in range(0, len(scoped), DELETE_CHUNK):
             session.execute(delete(Coding).where(

@@ -163,9 +163,10 @@ def test_evaluate_cli(tmp_path):
     out = json.loads(proc.stdout)
     assert set(out) >= {"per_code", "macro", "micro", "n_train", "n_test", "seconds", "engine", "model"}
     assert out["n_train"] + out["n_test"] == len(lines) and out["n_train"] > 0
+    assert out["engine"] == "auto" and out["model"] == USE_MODEL_ID  # what the app uses by default
     assert set(out["per_code"]) == {"Waiting time", "Portal failures", "Informal payments"}
     for metrics in out["per_code"].values():
-        assert set(metrics) == {"precision", "recall", "f1", "kappa", "support"}
+        assert set(metrics) >= {"precision", "recall", "f1", "kappa", "support", "threshold", "estimated_precision"}
     bad = tmp_path / "bad.csv"
     bad.write_text("id,text,codes\n1,hello,Nope\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "qualcode.cli", "evaluate", "--data", str(bad), "--codebook",
