@@ -25,6 +25,7 @@ from qualcode.coding import apply_code, decide
 from qualcode.errors import QualcodeError
 from qualcode.model import Coder, Coding, Document, Participant, Project, Segment, Turn
 from qualcode.store import find_project, record
+from qualcode.track_record import Trust, code_trust
 
 POSITIVE = ("accepted", "manual")
 STATUSES = ("pending", "coded", "uncoded", "decided")
@@ -126,6 +127,7 @@ class Review:
     codes: dict[int, CodeInfo]
     segments: list[ReviewSegment]
     positives: dict[int, int]          # code id → human positive codings in the project (for the queue)
+    trust: dict[int, Trust] = field(default_factory=dict)   # code id → estimate and track record
     _by_id: dict[int, ReviewSegment] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -142,6 +144,10 @@ class Review:
     @property
     def speakers(self) -> list[str]:
         return list(dict.fromkeys(s.speaker for s in self.segments if s.speaker))
+
+    def trust_of(self, code_id: int) -> Trust:
+        """The code's estimated precision and track record (empty before any run or decision)."""
+        return self.trust.get(code_id, Trust())
 
     def progress(self) -> Progress:
         return Progress(decided=sum(s.decided for s in self.segments), total=len(self.segments),
@@ -255,7 +261,7 @@ def load_review(session: Session, document: str, coder: str, blind: bool | None 
         if len(segment.pending) > 1:
             segment.pending.sort(key=lambda s: -s.score)
     return Review(document=doc.name, document_id=doc.id, text=doc.text, coder=coder, blind=blind, codes=codes,
-                  segments=segments, positives=_positive_counts(session, project))
+                  segments=segments, positives=_positive_counts(session, project), trust=code_trust(session, project))
 
 
 def document_progress(session: Session, project: Project, coder: str | None) -> dict[str, dict[str, int]]:

@@ -16,9 +16,9 @@ from qualcode.deid.candidate import TYPES
 from qualcode.display import markdown_escape
 from qualcode.documents import get_document, list_documents
 from qualcode.errors import QualcodeError
-from qualcode.store import find_project, get_project
+from qualcode.store import find_project
 from qualcode.ui.editing import table_editor
-from qualcode.ui.state import WARN, attempt, flash, store
+from qualcode.ui.state import WARN, flash, store, write_project
 
 TABLE = "anonymise.review"
 REVIEW_COLUMNS = ["document", "text", "type", "confidence", "note", "status"]
@@ -26,14 +26,6 @@ REVIEW_COLUMNS = ["document", "text", "type", "confidence", "note", "status"]
 
 def _table_key() -> str:
     return f"{TABLE}.{st.session_state.get(f'_{TABLE}.version', 0)}"
-
-
-def _write(action, *args, done: str | None = None):
-    """Run one `qualcode.anonymize` action on the project in a write transaction."""
-    def run():
-        with store().write() as session:
-            return action(session, get_project(session, create=False), *args)
-    return attempt(run, done=done)
 
 
 # --- detect ---------------------------------------------------------------------------------
@@ -64,7 +56,7 @@ def _decide(ids: list[int], status: str) -> None:
     if not chosen:
         flash("Select rows in the table first", WARN)
         return
-    _write(anonymize.decide, chosen, status, done=f"{len(chosen)} {status}")
+    write_project(anonymize.decide, chosen, status, done=f"{len(chosen)} {status}")
     st.session_state[f"_{TABLE}.version"] = st.session_state.get(f"_{TABLE}.version", 0) + 1
 
 
@@ -101,8 +93,8 @@ def _pseudonyms(rows: list[dict]) -> None:
         for index, cells in edits.get("edited_rows", {}).items():
             if "pseudonym" in cells:
                 row = shown[int(index)]
-                _write(anonymize.set_pseudonym, row["label"], cells["pseudonym"], row["document"],
-                       done=f"Pseudonym of {row['label']} set")
+                write_project(anonymize.set_pseudonym, row["label"], cells["pseudonym"], row["document"],
+                              done=f"Pseudonym of {row['label']} set")
     if shown:
         table_editor("anonymise.pseudonyms", shown, apply_edits, width="stretch",
                      disabled=["document", "label", "role", "attributes"])
@@ -114,8 +106,8 @@ def _pseudonyms(rows: list[dict]) -> None:
                                key="anonymise.generate.keys")
         overwrite = middle.checkbox("Overwrite", key="anonymise.generate.overwrite")
         if right.form_submit_button("Generate", icon=":material/badge:"):
-            made = _write(anonymize.generate_pseudonyms, [k.strip() for k in keys.split(",") if k.strip()],
-                          overwrite)
+            made = write_project(anonymize.generate_pseudonyms, [k.strip() for k in keys.split(",") if k.strip()],
+                                 overwrite)
             if made is not None:
                 flash(f"{len(made)} pseudonyms generated")
             st.rerun()
@@ -124,7 +116,7 @@ def _pseudonyms(rows: list[dict]) -> None:
 # --- apply, preview, key --------------------------------------------------------------------
 
 def _apply() -> None:
-    report = _write(anonymize.apply)
+    report = write_project(anonymize.apply)
     if report is not None:
         note = f", {report['undecided']} still undecided (shown as written)" if report["undecided"] else ""
         flash(f"{report['accepted']} accepted identifiers replaced ({report['propagated']} more occurrences)"

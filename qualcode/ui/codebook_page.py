@@ -14,18 +14,14 @@ from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
 from qualcode.export.refi_codebook import to_qdc
 from qualcode.store import find_project, get_project
-from qualcode.ui.state import WARN, attempt, flash, store
+from qualcode.ui.state import WARN, attempt, flash, store, write_project
 
 TOP = "(top level)"
 
 
 def _write(operation, *args, done: str, **kwargs) -> bool:
     """One codebook change in its own transaction; its error becomes a toast. True when it worked."""
-    def run() -> bool:
-        with store().write() as session:
-            operation(session, get_project(session, create=False), *args, **kwargs)
-        return True
-    return bool(attempt(run, done=done))
+    return write_project(operation, *args, done=done, **kwargs) is not None
 
 
 def _tree_table(rows: list[dict], usage: dict) -> pd.DataFrame:

@@ -183,8 +183,9 @@ def _suggestions(review: Review, segment: ReviewSegment) -> None:
     for suggestion in segment.pending:
         with st.container(border=True):
             text, yes, no, other = st.columns([7, 1, 1, 1], vertical_alignment="center")
+            trust = review.trust_of(suggestion.code_id).summary()
             text.markdown(f"{badge(review.codes[suggestion.code_id].path, review.codes[suggestion.code_id].color)} "
-                          f"**{suggestion.score:.2f}**")
+                          f"**{suggestion.score:.2f}** :gray[· {markdown_escape(trust)}]")
             text.caption(markdown_escape(suggestion.reason))
             yes.button("", key=f"code.yes.{suggestion.id}", icon=":material/check:", help="Accept",
                        on_click=_decide, args=(review, segment, suggestion.id, True))

@@ -76,3 +76,12 @@ def attempt(action, *args, done: str | None = None, **kwargs):
     if done:
         flash(done)
     return result
+
+
+def write_project(operation, *args, done: str | None = None, **kwargs):
+    """From a callback: `operation(session, project, *args, **kwargs)` in its own write transaction; its result,
+    or None when its QualcodeError became an error toast."""
+    def run():
+        with store().write() as session:
+            return operation(session, get_project(session, create=False), *args, **kwargs)
+    return attempt(run, done=done)
