@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import sys
+import types
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -80,8 +82,10 @@ def _increment(url: str, times: int) -> None:
     store.close()
 
 
-def test_concurrent_read_then_write_loses_nothing(store_url):
+def test_concurrent_read_then_write_loses_nothing(store_url, monkeypatch):
     Store(store_url).close()
+    # a spawned worker re-runs the parent's __main__ file; Streamlit's AppTest leaves a script there
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     ctx = mp.get_context("spawn")
     workers = [ctx.Process(target=_increment, args=(store_url, 60)) for _ in range(4)]
     for w in workers:
