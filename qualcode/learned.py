@@ -13,11 +13,13 @@ has its own binary logistic regression in which accepted and manual codings are 
 rejections and other codes' positives are negatives. Every model balances its classes.
 
 Calibration. Each trained code is also fitted FOLDS times without a third of its decisions, and
-the held-out scores set its threshold (`calibration.for_precision`).
+the held-out scores set its threshold (`calibration.for_precision`); a binary code's estimate is
+kept until its own decisions change.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -76,7 +78,6 @@ class Features:
         proto_dense = np.hstack([prototypes.vectors, np.zeros((len(prototypes.texts), width), np.float32)])
         proto_ngrams = ngrams.transform(prototypes.texts) if self.ngrams is not None and prototypes.texts else None
         self.prototype_rows = self._stack(proto_dense, proto_ngrams, len(prototypes.texts))
-        self.rows = self._stack(self.dense, self.ngrams, len(self.dense))
 
     def _stack(self, dense: np.ndarray, ngrams, n: int):
         parts = [sparse.csr_matrix(dense)]
@@ -86,8 +87,12 @@ class Features:
         rows.sort_indices()
         return rows
 
+    def segment_rows(self, rows: np.ndarray):
+        """Design rows of some segments only: the decided ones are a few hundred of tens of thousands."""
+        return self._stack(self.dense[rows], self.ngrams[rows] if self.ngrams is not None else None, len(rows))
+
     def design(self, segment_rows: np.ndarray, prototype_rows: np.ndarray):
-        return sparse.vstack([self.rows[segment_rows], self.prototype_rows[prototype_rows]]).tocsr()
+        return sparse.vstack([self.segment_rows(segment_rows), self.prototype_rows[prototype_rows]]).tocsr()
 
     def logits(self, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """All segments × models, the dense and n-gram parts each in one product."""
@@ -137,7 +142,7 @@ class Problem:
             if not test.any() or len(np.unique(np.r_[self.segment_labels[~test], self.prototype_labels])) < 2:
                 continue
             model = self.fit(features, ~test)
-            proba = model.predict_proba(features.rows[self.segments[test]])
+            proba = model.predict_proba(features.segment_rows(self.segments[test]))
             scores[np.ix_(test, np.searchsorted(classes, model.classes_))] = proba
         return scores
 
@@ -199,9 +204,25 @@ def _group_problem(group: Group, positives: dict[int, set[int]], decided: set[in
                    prototypes.code[proto], group=True)
 
 
-def _calibrate_binary(problem: Problem, features: Features, target: float) -> calibration.Calibration:
-    held = problem.held_out(features)
-    return calibration.for_precision(held[:, -1], problem.segment_labels == 1, target)
+_calibrated: dict[bytes, calibration.Calibration] = {}
+CALIBRATION_CACHE = 10000
+
+
+def _calibrate_binary(problem: Problem, own: np.ndarray, features: Features, target: float) -> calibration.Calibration:
+    """Held-out threshold for one code, re-estimated only when the code's own decisions change: a
+    decision on another code alters this one's negatives by one row in hundreds, and refitting every
+    code three more times after each decision would cost seconds. `own` marks the code's own rows."""
+    truth = problem.segment_labels == 1
+    if truth.sum() < calibration.MIN_POSITIVES:  # still learning: nothing to estimate yet
+        return calibration.for_precision(np.zeros(len(truth)), truth, target)
+    rows = problem.segments[own]
+    key = hashlib.sha1(features.dense[rows].tobytes() + truth[own].tobytes()
+                       + np.float64(target).tobytes()).digest()
+    if key not in _calibrated:
+        if len(_calibrated) >= CALIBRATION_CACHE:
+            _calibrated.clear()
+        _calibrated[key] = calibration.for_precision(problem.held_out(features)[:, -1], truth, target)
+    return _calibrated[key]
 
 
 def _calibrate_group(problem: Problem, group: Group, classes: np.ndarray, features: Features,
@@ -251,7 +272,8 @@ def learned(features: Features, labels: dict[int, dict[int, bool]], n_codes: int
     def fit_binary(item):
         j, problem = item
         model = problem.fit(features)
-        cal = _calibrate_binary(problem, features, target) if calibrate else None
+        own = np.isin(problem.segments, list(labels.get(j, {})))
+        cal = _calibrate_binary(problem, own, features, target) if calibrate else None
         return j, model.coef_[0], model.intercept_[0], cal
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # liblinear lets go of the GIL
