@@ -92,6 +92,22 @@ def load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[
                   decided={(s, c) for s, c, _ in coded})
 
 
+def coded_leaves(tree: CodeTree) -> list:
+    """The codes the machine suggests: coders apply the leaves of a hierarchy (a parent is a theme
+    unless it has no live children), in codebook order; their positions are the engines' columns."""
+    active = [c for c in tree.codes if not c.archived]
+    parents = {c.parent_id for c in active}
+    return [c for c in active if c.id not in parents]
+
+
+def group_candidates(tree: CodeTree, leaves: list) -> list[tuple]:
+    """(parent or None, sibling leaf columns, declared flag) for every set of two or more sibling leaves."""
+    column = {c.id: j for j, c in enumerate(leaves)}
+    candidates = [(parent, [column[c.id] for c in children if c.id in column], declared)
+                  for parent, children, declared in tree.exclusive_groups()]
+    return [c for c in candidates if len(c[1]) >= 2]
+
+
 def machine_coder(session: Session, project_id: int, engine: str) -> Coder:
     coder = session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == MACHINE_CODER)).first()
     if coder is None:
@@ -114,10 +130,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         if project is None:
             raise QualcodeError("the project is empty: import transcripts first")
         tree = CodeTree(session, project)
-        active = [c for c in tree.codes if not c.archived]
-        # coders apply the leaves of a hierarchy; a parent is a theme unless it has no live children
-        parents = {c.parent_id for c in active}
-        codes = [c for c in active if c.id not in parents]
+        codes = coded_leaves(tree)
         if not codes:
             raise QualcodeError("the codebook is empty: load one with `qualcode codebook load FILE`")
         code_texts = [autocode.CodeText.from_fields(tree.path(c), c.name, c.definition, c.include, c.examples,
@@ -125,9 +138,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         corpus = load_corpus(session, project.id, scope, [c.id for c in codes])
         model_setting = project_model(session, project)
         target = float(project.settings.get(TARGET_SETTING, calibration.TARGET_PRECISION))
-        column = {c.id: j for j, c in enumerate(codes)}
-        groups = [([column[c.id] for c in children if c.id in column], declared)
-                  for _, children, declared in tree.exclusive_groups()]
+        groups = [(columns, declared) for _, columns, declared in group_candidates(tree, codes)]
     warnings = [f'code "{t.key}" has no definition or examples: zero-shot suggestions rest on its name alone'
                 for t, c in zip(code_texts, codes) if not (c.definition or c.examples)]
     if not corpus.in_scope.any():

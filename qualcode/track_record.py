@@ -24,7 +24,7 @@ from qualcode.errors import QualcodeError
 from qualcode.exclusivity import resolve_groups
 from qualcode.model import Coder, Coding, Project
 from qualcode.store import record
-from qualcode.suggest import MACHINE_CODER, POSITIVE, TARGET_SETTING
+from qualcode.suggest import MACHINE_CODER, POSITIVE, TARGET_SETTING, coded_leaves, group_candidates
 
 LAST_N = 50          # suggestions per code the track record looks back over
 TARGET_RANGE = (0.5, 1.0)   # a target precision must be at least the first and below the second
@@ -184,13 +184,9 @@ def exclusive_groups(session: Session, project: Project) -> list[GroupState]:
     """The groups of two or more sibling leaf codes the auto-coder considers, with what holds for each now:
     `CodeTree.exclusive_groups` resolved against the decisions so far, as the next run will resolve them."""
     tree = CodeTree(session, project)
-    active = [c for c in tree.codes if not c.archived]
-    parents = {c.parent_id for c in active}
-    leaves = [c for c in active if c.id not in parents]
+    leaves = coded_leaves(tree)
     column = {c.id: j for j, c in enumerate(leaves)}
-    candidates = [(parent, [column[c.id] for c in children if c.id in column], declared)
-                  for parent, children, declared in tree.exclusive_groups()]
-    candidates = [c for c in candidates if len(c[1]) >= 2]
+    candidates = group_candidates(tree, leaves)
     groups = resolve_groups([(columns, declared) for _, columns, declared in candidates],
                             _decisions(session, project, column))
     names = [tree.path(c) for c in leaves]
