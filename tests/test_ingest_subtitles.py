@@ -182,3 +182,67 @@ def test_parse_timestamp(stamp, seconds):
 def test_parse_timestamp_rejects(stamp):
     with pytest.raises(ValueError):
         parse_timestamp(stamp)
+
+
+ZOOM_WITH_COLONS = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+Модератор: Қанша уақыт күттіңіздер?
+
+2
+00:00:04.500 --> 00:00:08.000
+Ерлан: Өте ұзақ күттік.
+
+3
+00:00:08.000 --> 00:00:12.000
+The queue was long: almost two hours, and the hall was full.
+
+4
+00:00:12.000 --> 00:00:14.000
+Итог: полдня потеряно.
+
+5
+00:00:14.000 --> 00:00:17.000
+Peter: I'm Peter Collins, I waited too.
+
+6
+00:00:17.000 --> 00:00:19.000
+Модератор: Рахмет.
+
+7
+00:00:19.000 --> 00:00:21.000
+Ерлан: Иә.
+"""
+
+
+def test_zoom_cue_with_a_colon_continues_the_speaker():
+    parsed = parse_vtt(ZOOM_WITH_COLONS)
+    assert _triples(parsed) == [
+        ("Модератор", "Қанша уақыт күттіңіздер?", 1.0, 4.0),
+        ("Ерлан", "Өте ұзақ күттік. The queue was long: almost two hours, and the hall was full. "
+                  "Итог: полдня потеряно.", 4.5, 14.0),
+        ("Peter", "I'm Peter Collins, I waited too.", 14.0, 17.0),
+        ("Модератор", "Рахмет.", 17.0, 19.0),
+        ("Ерлан", "Иә.", 19.0, 21.0),
+    ]
+    assert parsed.warnings == ["cue at 0:00:14: 'Peter' speaks once: a speaker? Imported as one "
+                               "(\"Peter: I'm Peter Collins, I waited too.\"); rename or merge it before import if not"]
+
+
+def test_srt_lower_case_line_after_a_label_is_speech_unless_the_sidecar_knows_the_label():
+    text = ("1\n00:00:01,000 --> 00:00:03,000\nЖүргізуші: Сұрақ бар ма?\n\n"
+            "2\n00:00:03,000 --> 00:00:05,000\nҚанат: жоқ, бәрі түсінікті\n\n"
+            "3\n00:00:05,000 --> 00:00:07,000\n[күлкі] Жарайды.\n\n"
+            "4\n00:00:07,000 --> 00:00:09,000\nЖүргізуші: Рақмет.\n")
+    unsure = parse_srt(text)
+    assert _triples(unsure) == [
+        ("Жүргізуші", "Сұрақ бар ма? Қанат: жоқ, бәрі түсінікті [күлкі] Жарайды. Рақмет.", 1.0, 9.0)]
+    assert unsure.warnings[0].startswith("cue at 0:00:03: 'Қанат' speaks once: a speaker? Kept as text")
+    known = parse_srt(text, declared={"Қанат"})
+    assert _triples(known) == [
+        ("Жүргізуші", "Сұрақ бар ма?", 1.0, 3.0),
+        ("Қанат", "жоқ, бәрі түсінікті [күлкі] Жарайды.", 3.0, 7.0),  # a sound note is no speaker
+        ("Жүргізуші", "Рақмет.", 7.0, 9.0),
+    ]
+    assert known.warnings == []

@@ -186,7 +186,49 @@ def test_to_seconds(stamp, seconds):
     assert to_seconds(stamp) == pytest.approx(seconds)
 
 
-def test_declared_speaker_counts_on_first_appearance():
+def test_speaker_who_speaks_once_is_reported_unless_declared():
     text = "Модератор: Сұрақ бар ма?\nҚанат: Жоқ.\nМодератор: Жақсы."
-    assert [t.speaker for t in parse_txt(text).turns] == ["Модератор", "Модератор"]
-    assert [t.speaker for t in parse_txt(text, declared={"Қанат"}).turns] == ["Модератор", "Қанат", "Модератор"]
+    found = parse_txt(text)
+    assert [t.speaker for t in found.turns] == ["Модератор", "Қанат", "Модератор"]
+    assert [w.split(":")[0] for w in found.warnings] == ["line 2"] and "'Қанат' speaks once" in found.warnings[0]
+    declared = parse_txt(text, declared={"Қанат"})
+    assert [t.speaker for t in declared.turns] == ["Модератор", "Қанат", "Модератор"] and declared.warnings == []
+
+
+FOUR_SPEAK_ONCE = """Фокус-топ, Қызылорда
+Модератор: Сәлеметсіздер ме! Давайте познакомимся, представьтесь, пожалуйста.
+Марина: Я Марина, из Талдыкоргана, работаю в школе.
+Ольга: Меня зовут Ольга, я на пенсии.
+Нұрлан: Мен Нұрланмын, Қызылорда облысы, Шиелі ауданынан келдім.
+Peter: I'm Peter Collins from the Almaty office.
+Участник 7: Добрый вечер, я из Кызылорды.
+Модератор: Рақмет. Марина, как было в ЦОНе?
+Марина: The queue was long: almost two hours.
+Итог: полдня потеряно.
+Ерлан: я тоже так думаю
+"""
+
+
+def test_four_participants_who_speak_once_are_speakers_and_reported():
+    parsed = parse_txt(FOUR_SPEAK_ONCE)
+    assert _speakers_texts(parsed)[1:] == [
+        ("Модератор", "Сәлеметсіздер ме! Давайте познакомимся, представьтесь, пожалуйста."),
+        ("Марина", "Я Марина, из Талдыкоргана, работаю в школе."),
+        ("Ольга", "Меня зовут Ольга, я на пенсии."),
+        ("Нұрлан", "Мен Нұрланмын, Қызылорда облысы, Шиелі ауданынан келдім."),
+        ("Peter", "I'm Peter Collins from the Almaty office."),
+        ("Участник 7", "Добрый вечер, я из Кызылорды."),
+        ("Модератор", "Рақмет. Марина, как было в ЦОНе?"),
+        # a clause, a heading and a lower-case line stay in the turn they continue
+        ("Марина", "The queue was long: almost two hours.\nИтог: полдня потеряно.\nЕрлан: я тоже так думаю"),
+    ]
+    # unsure: three names that speak once (a role with a number is not in doubt), and one kept as text
+    assert [w.split(": '")[0] for w in parsed.warnings] == ["line 4", "line 5", "line 6", "line 11"]
+    assert parsed.warnings[1].startswith("line 5: 'Нұрлан' speaks once: a speaker? Imported as one")
+    assert "'Ерлан' speaks once: a speaker? Kept as text of the turn before" in parsed.warnings[3]
+
+
+def test_a_lone_label_in_prose_is_text_and_reported():
+    parsed = parse_txt("Мы провели встречу в ЦОНе.\nНұрлан: Мен келдім.\nПотом все ушли домой вместе.\nИ всё.")
+    assert [t.speaker for t in parsed.turns] == [None]
+    assert "no other line of the file opens with a speaker" in parsed.warnings[0]

@@ -2,8 +2,8 @@ import pytest
 
 from qualcode.errors import IngestError
 from qualcode.ingest.base import RawTurn
+from qualcode.ingest.evidence import Candidate, weigh
 from qualcode.ingest.speakers import (
-    confirm_speakers,
     guess_moderator,
     is_moderator,
     is_name_like,
@@ -29,14 +29,19 @@ def test_not_name_like(label):
     assert not is_name_like(label)
 
 
-def test_one_off_prefix_is_not_a_speaker():
-    candidates = ["Модератор", "Айгерим", "The queue was long", "Айгерим", "Итог", "Ерлан"]
+def confirm_speakers(labels, declared=frozenset(), text="Иә.", labelled=False):
+    """The labels weigh accepts when each line goes on with `text`."""
+    return weigh([Candidate(label, text) for label in labels], declared, labelled).speakers
+
+
+def test_clauses_and_headings_are_not_speakers():
+    candidates = ["Модератор", "Айгерим", "The queue was long", "Айгерим", "Итог", "Вопрос 1", "Note"]
     assert confirm_speakers(candidates) == {"Модератор", "Айгерим"}
 
 
 def test_declared_and_moderator_labels_need_no_recurrence():
     assert confirm_speakers(["Ведущая", "Ерлан"], declared={"Ерлан"}) == {"Ведущая", "Ерлан"}
-    assert confirm_speakers(["Жүргізуші", "Қанат"]) == {"Жүргізуші"}
+    assert confirm_speakers(["Жүргізуші", "Қанат"], text="жоқ") == {"Жүргізуші"}
 
 
 def test_recurring_prefix_must_still_be_name_like():
@@ -46,6 +51,38 @@ def test_recurring_prefix_must_still_be_name_like():
 def test_numbered_label_joins_its_series():
     candidates = ["Участник 3", "Участник 3", "Участник 7", "P1", "P1", "P2", "Вопрос 1"]
     assert confirm_speakers(candidates) == {"Участник 3", "Участник 7", "P1", "P2"}
+
+
+@pytest.mark.parametrize("label", ["Участник 7", "Respondent 3", "Қатысушы 2", "P7", "R12", "Респондент №4",
+                                   "А.Б. Иванова", "Иванова А.Б.", "J. Smith"])
+def test_roles_with_numbers_and_names_with_initials_are_speakers_once(label):
+    verdict = weigh([Candidate(label, "сөйлейді")])
+    assert verdict.speakers == {label} and verdict.warnings == []
+
+
+def test_a_name_that_speaks_once_is_a_speaker_and_reported():
+    candidates = [Candidate("Модератор", "Сұрақ?"), Candidate("Марина", "Да."), Candidate("Марина", "Нет."),
+                  Candidate("Нұрлан", "Мен Нұрланмын, Қызылорда облысы…", "line 4"),
+                  Candidate("Peter", "I'm Peter Collins from Almaty.", "line 5")]
+    verdict = weigh(candidates)
+    assert verdict.speakers == {"Модератор", "Марина", "Нұрлан", "Peter"}
+    assert verdict.warnings[0].startswith("line 4: 'Нұрлан' speaks once: a speaker? Imported as one")
+    assert verdict.warnings[1].startswith("line 5: 'Peter' speaks once: a speaker?")
+
+
+def test_a_name_before_a_clause_or_in_prose_is_text_and_reported():
+    doubtful = weigh([Candidate("Модератор", "Сұрақ?"), Candidate("Ерлан", "я тоже так думаю", "line 3")])
+    assert doubtful.speakers == {"Модератор"}
+    assert doubtful.warnings == ["line 3: 'Ерлан' speaks once: a speaker? Kept as text of the turn before "
+                                 "(\"Ерлан: я тоже так думаю\"), since what follows reads as the rest of a "
+                                 "sentence; declare it in the attributes sidecar if it is one"]
+    prose = weigh([Candidate("Нұрлан", "Мен келдім.")])
+    assert prose.speakers == set() and "no other line of the file opens with a speaker" in prose.warnings[0]
+    assert weigh([Candidate("Нұрлан", "Мен келдім.")], labelled=True).speakers == {"Нұрлан"}
+
+
+def test_another_spelling_of_a_known_speaker_counts():
+    assert confirm_speakers(["АЙГЕРИМ"], declared={"Айгерим"}) == {"АЙГЕРИМ"}
 
 
 @pytest.mark.parametrize("label", [

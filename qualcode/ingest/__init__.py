@@ -34,9 +34,9 @@ def read_source(data: bytes, fmt: str, encoding: str | None = None,
     if fmt == "txt":
         parsed = plain.parse_txt(decoded, declared=speakers)
     elif fmt == "vtt":
-        parsed = subtitles.parse_vtt(decoded)
+        parsed = subtitles.parse_vtt(decoded, declared=speakers)
     elif fmt == "srt":
-        parsed = subtitles.parse_srt(decoded)
+        parsed = subtitles.parse_srt(decoded, declared=speakers)
     elif fmt == "csv":
         parsed = tables.parse_csv(decoded)
     else:

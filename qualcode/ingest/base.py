@@ -34,3 +34,5 @@ class Parsed:
     participant_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     # the reader's own moderator guess (e.g. declared in the file); None = let speakers.py decide
     moderator: str | None = None
+    # what the reader was unsure of (a label that speaks once, a row rejoined), one line each
+    warnings: list[str] = field(default_factory=list)

@@ -146,7 +146,7 @@ def parse_docx(data: bytes, declared: Iterable[str] = frozenset()) -> Parsed:
         lines = _document_lines(data)
     except _BROKEN as err:
         raise IngestError(f"not a valid Word document: {_reason(err)}") from None
-    turns = build_turns(lines, declared)
+    turns, warnings = build_turns(lines, declared, numbered=False)
     if not turns:
         raise IngestError("the Word document contains no text")
-    return Parsed(format="docx", turns=turns)
+    return Parsed(format="docx", turns=turns, warnings=warnings)

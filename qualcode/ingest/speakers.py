@@ -1,16 +1,15 @@
-"""Which line prefixes are speakers, and which speaker is the moderator.
+"""What a speaker label looks like, and which speaker is the moderator.
 
 Every reader meets the same question: is "Итог:" a speaker or the start of a
-sentence? A prefix must look like a name (short, no sentence punctuation) and
-must be confirmed: it recurs, it is a moderator label, or a sidecar declares it.
-A one-off "The queue was long: two hours" therefore stays text.
+sentence? Here is the shape a label must have (short, no sentence punctuation)
+and the moderator's labels; `evidence.weigh` decides which of a file's
+name-like prefixes are speakers.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 
 from qualcode.errors import IngestError
 from qualcode.ingest.base import Parsed, RawTurn
@@ -37,7 +36,7 @@ _PARENS = re.compile(r"\(([^()]*)\)")
 
 
 def is_name_like(prefix: str) -> bool:
-    """Could this text before a ':' be a speaker label (not proof: see confirm_speakers)?"""
+    """Could this text before a ':' be a speaker label (not proof: see evidence.weigh)?"""
     label = prefix.strip()
     if not label or len(label) > MAX_CHARS or not label[0].isalpha():
         return False
@@ -51,29 +50,10 @@ def is_name_like(prefix: str) -> bool:
     )
 
 
-def _series(label: str) -> str | None:
+def series(label: str) -> str | None:
     """"Участник 7" → "участник", "P3" → "p": the stem of a numbered label."""
     match = _NUMBERED.fullmatch(label)
     return match["stem"].casefold() if match else None
-
-
-def confirm_speakers(candidates: Iterable[str], declared: Iterable[str] = frozenset()) -> set[str]:
-    """Labels (from every candidate line, in order) that are accepted as speakers.
-
-    Besides recurrence, a moderator label or a declared one, a numbered label is
-    accepted when another label of its series is: "Участник 7" who speaks once
-    belongs with "Участник 3" who speaks often.
-    """
-    counts = Counter(candidates)
-    declared = set(declared)
-    accepted = {
-        label for label, count in counts.items()
-        if is_name_like(label) and (count >= 2 or is_moderator(label) or label in declared)
-    }
-    series = {_series(label) for label in accepted} - {None}
-    return accepted | {
-        label for label in counts if is_name_like(label) and _series(label) in series
-    }
 
 
 def _core(label: str) -> str:

@@ -4,23 +4,25 @@ Our own parser, because the common library gives a cue with two Teams voices
 to the first speaker and leaves entities like &amp; escaped. Speakers come
 from Teams voice spans (`<v Name>…</v>`, several per cue = several turns),
 from a Zoom `Name: text` prefix, or in SRT also from `[Name] text`. A prefix
-counts when it looks like a name and either most cues carry one (a Zoom file)
-or speakers.confirm_speakers accepts it, so a one-off "Итог: всё плохо" stays
-text. Consecutive cues of one speaker (unattributed ones too) merge into one
-turn spanning their times.
+counts when evidence.weigh accepts it (voices and sidecar labels are known
+speakers), so "The queue was long: almost two hours" stays speech. Captioners
+name the speaker when it changes, so in a file with speakers a cue without one
+continues the previous speaker. Consecutive cues of one speaker (unattributed
+ones too) merge into one turn spanning their times.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from qualcode.errors import IngestError
 from qualcode.ingest.base import Parsed, RawTurn
 from qualcode.ingest.times import to_seconds
-from qualcode.ingest.speakers import confirm_speakers, is_name_like
+from qualcode.ingest.evidence import Candidate, weigh
+from qualcode.ingest.speakers import is_name_like
 
 _STAMP = r"(?:\d+:)?[0-5]?\d:[0-5]\d(?:[.,]\d{1,3})?"
 _TIMING = re.compile(rf"\s*(?P<start>{_STAMP})\s*-->\s*(?P<end>{_STAMP})(?:\s.*)?")
@@ -56,6 +58,7 @@ class _Piece:
     speaker: str | None
     start: float
     end: float
+    voiced: bool = False  # its cue has voice spans: text outside them is nobody's
 
 
 def _blocks(lines: list[str], first: int) -> Iterator[tuple[int, list[str]]]:
@@ -97,34 +100,52 @@ def _voices(cue: _Cue) -> list[_Piece]:
     pieces: list[_Piece] = []
     speaker: str | None = None
     position = 0
+    voiced = bool(_VOICE.search(cue.payload))
     for match in _VOICE.finditer(cue.payload):
-        pieces.append(_Piece(_clean(cue.payload[position:match.start()]), speaker, cue.start, cue.end))
+        pieces.append(_Piece(_clean(cue.payload[position:match.start()]), speaker, cue.start, cue.end, voiced))
         speaker = _clean(match["name"] or "") or None
         position = match.end()
-    pieces.append(_Piece(_clean(cue.payload[position:]), speaker, cue.start, cue.end))
+    pieces.append(_Piece(_clean(cue.payload[position:]), speaker, cue.start, cue.end, voiced))
     return [piece for piece in pieces if piece.text]
 
 
-def _resolve_prefixes(pieces: list[_Piece], brackets: bool) -> None:
-    """Give unattributed pieces the speaker named by their `Name:` (or `[Name]`) prefix."""
-    found: list[tuple[_Piece, str, str]] = []
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02}:{secs:02}"
+
+
+def _resolve_prefixes(pieces: list[_Piece], brackets: bool, declared: Iterable[str]) -> list[str]:
+    """Give unattributed pieces the speaker named by their `Name:` (or `[Name]`) prefix when the evidence
+    says it is one; returns the warnings about prefixes import was unsure of."""
+    found: list[tuple[_Piece, Candidate]] = []
     for piece in pieces:
         if piece.speaker is not None:
             continue
         match = _COLON_PREFIX.fullmatch(piece.text) or (brackets and _BRACKET_PREFIX.fullmatch(piece.text))
         if match and is_name_like(match["label"]):
-            found.append((piece, match["label"].strip(), match["text"]))
-    zoom_like = len(found) * 2 >= sum(1 for piece in pieces if piece.speaker is None)
-    accepted = {label for _, label, _ in found} if zoom_like else confirm_speakers(
-        label for _, label, _ in found)
-    for piece, label, text in found:
-        if label in accepted:
-            piece.speaker, piece.text = label, text
+            found.append((piece, Candidate(match["label"].strip(), match["text"], f"cue at {_clock(piece.start)}")))
+    voices = {piece.speaker for piece in pieces if piece.speaker}
+    zoom_like = len(found) * 2 >= sum(1 for piece in pieces if piece.speaker is None) > 0
+    verdict = weigh([candidate for _, candidate in found], voices.union(declared), labelled=zoom_like)
+    for piece, candidate in found:
+        if candidate.label in verdict.speakers:
+            piece.speaker, piece.text = candidate.label, candidate.text
+    return verdict.warnings
 
 
-def _turns(cues: list[_Cue], brackets: bool) -> list[RawTurn]:
+def _continue_speakers(pieces: list[_Piece]) -> None:
+    """A whole cue without a speaker, after one with a speaker, is that speaker going on."""
+    previous: str | None = None
+    for piece in pieces:
+        if piece.speaker is None and not piece.voiced:
+            piece.speaker = previous
+        previous = piece.speaker
+
+
+def _turns(cues: list[_Cue], brackets: bool, declared: Iterable[str]) -> tuple[list[RawTurn], list[str]]:
     pieces = [piece for cue in cues for piece in _voices(cue)]
-    _resolve_prefixes(pieces, brackets)
+    warnings = _resolve_prefixes(pieces, brackets, declared)
+    _continue_speakers(pieces)
     turns: list[RawTurn] = []
     for piece in pieces:
         if turns and turns[-1].speaker == piece.speaker:
@@ -132,7 +153,7 @@ def _turns(cues: list[_Cue], brackets: bool) -> list[RawTurn]:
             turns[-1].end_time = piece.end
         else:
             turns.append(RawTurn(piece.text, piece.speaker, piece.start, piece.end))
-    return turns
+    return turns, warnings
 
 
 def _header_line(lines: list[str]) -> int:
@@ -143,8 +164,9 @@ def _header_line(lines: list[str]) -> int:
     return first
 
 
-def parse_vtt(text: str) -> Parsed:
-    """Decoded, normalised WebVTT text → turns (Teams voices, Zoom prefixes, plain captions)."""
+def parse_vtt(text: str, declared: Iterable[str] = frozenset()) -> Parsed:
+    """Decoded, normalised WebVTT text → turns (Teams voices, Zoom prefixes, plain captions);
+    `declared` labels (a sidecar's) are speakers even when they speak once."""
     lines = text.split("\n")
     header = _header_line(lines)
     cues = []
@@ -158,13 +180,13 @@ def parse_vtt(text: str) -> Parsed:
         else:
             raise IngestError(f"line {number}: text outside a cue: '{block[0][:60]}' "
                               "(expected a cue timing line hh:mm:ss.mmm --> hh:mm:ss.mmm)")
-    turns = _turns(cues, brackets=False)
+    turns, warnings = _turns(cues, brackets=False, declared=declared)
     if not turns:
         raise IngestError("the WebVTT file contains no cues")
-    return Parsed(format="vtt", turns=turns)
+    return Parsed(format="vtt", turns=turns, warnings=warnings)
 
 
-def parse_srt(text: str) -> Parsed:
+def parse_srt(text: str, declared: Iterable[str] = frozenset()) -> Parsed:
     """Decoded, normalised SRT text → turns (speakers from `Name:`, `[Name]` or `<v Name>`)."""
     cues = []
     for number, block in _blocks(text.split("\n"), 0):
@@ -175,7 +197,7 @@ def parse_srt(text: str) -> Parsed:
         else:
             raise IngestError(f"line {number}: expected a cue number and a timing line "
                               f"(00:00:01,000 --> 00:00:04,000), found '{block[0][:60]}'")
-    turns = _turns(cues, brackets=True)
+    turns, warnings = _turns(cues, brackets=True, declared=declared)
     if not turns:
         raise IngestError("the SRT file contains no cues")
-    return Parsed(format="srt", turns=turns)
+    return Parsed(format="srt", turns=turns, warnings=warnings)

@@ -7,12 +7,13 @@ Transcription tools and typists write speakers in a handful of layouts:
     Otter/Teams:  Aigerim  0:03  + text below
     Teams cues:   0:00:03.120 --> 0:00:07.400 / Name / text
 
-A label only counts once speakers.confirm_speakers accepts it, so a one-off
-"Итог: всё плохо" stays in the current turn; a label after a leading
-timestamp, a Rev header and a Teams cue name are unambiguous layouts and
-count as declared. Lines without a label continue
-the current turn; a timestamp without a confirmed label starts an
-unattributed turn, since the time marks a new utterance.
+A label only counts once evidence.weigh accepts it: "Итог: всё плохо" stays in
+the current turn, "Нұрлан: Мен Нұрланмын…" from a participant who speaks once
+starts a turn, and either is reported when import is unsure. A label after a
+leading timestamp, a Rev header and a Teams cue name are unambiguous layouts.
+Lines without a label continue the current turn; a timestamp without a
+confirmed label starts an unattributed turn, since the time marks a new
+utterance.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from itertools import islice
 from qualcode.errors import IngestError
 from qualcode.ingest.times import to_seconds
 from qualcode.ingest.base import Parsed, RawTurn
-from qualcode.ingest.speakers import confirm_speakers, is_name_like
+from qualcode.ingest.evidence import Candidate, weigh
+from qualcode.ingest.speakers import is_name_like
 
 TIME = r"\d{1,3}(?::[0-5]?\d){1,2}(?:[.,]\d{1,3})?"
 # a label is short and ends in a non-space: bounded so that long lines cannot backtrack for long
@@ -143,14 +145,29 @@ def _chain_end_times(turns: list[RawTurn]) -> None:
             turn.end_time = after.start_time
 
 
-def build_turns(lines: list[Line], declared: Iterable[str] = frozenset()) -> list[RawTurn]:
-    """Turns from lines in order: confirmed labels and timestamps start turns,
-    other lines continue the current one, titles stand on their own."""
+def _speakers(lines: list[Line], heads: list[_Head | None], declared: Iterable[str],
+              numbered: bool) -> tuple[set[str], list[str]]:
+    """The confirmed labels, and what import is unsure of ("line 14: …" when lines are the file's lines)."""
+    def said(i: int, head: _Head) -> str:  # a label alone on its line: the turn goes on below it
+        below = (line.text for line in lines[i + 1:] if line.text.strip())
+        return head.text or next(below, "")
+
+    candidates = [Candidate(head.label, said(i, head), f"line {i + 1}" if numbered else None, head.certain)
+                  for i, head in enumerate(heads) if head and head.label]
+    filled = sum(1 for line in lines if line.text.strip() and not line.title)
+    named = sum(1 for candidate in candidates if is_name_like(candidate.label))
+    verdict = weigh(candidates, declared, labelled=named * 2 >= filled > 0)
+    return verdict.speakers, verdict.warnings
+
+
+def build_turns(lines: list[Line], declared: Iterable[str] = frozenset(),
+                numbered: bool = True) -> tuple[list[RawTurn], list[str]]:
+    """Turns from lines in order — confirmed labels and timestamps start turns, other lines continue
+    the current one, titles stand on their own — and the warnings about labels import was unsure of.
+    `numbered`: the lines are the file's own, so a warning can name the line."""
     heads = [None if line.title else _head(line) for line in lines]
     _attach_cue_names(lines, heads)
-    labelled = [head for head in heads if head and head.label]
-    certain = {head.label for head in labelled if head.certain}
-    speakers = confirm_speakers([head.label for head in labelled], certain.union(declared))
+    speakers, warnings = _speakers(lines, heads, declared, numbered)
 
     blocks: list[tuple[RawTurn, list[str]]] = []
     current: list[str] | None = None
@@ -179,13 +196,13 @@ def build_turns(lines: list[Line], declared: Iterable[str] = frozenset()) -> lis
     _chain_end_times(turns)
     for turn, parts in blocks:
         turn.text = _tidy(parts)
-    return [turn for turn in turns if turn.text]
+    return [turn for turn in turns if turn.text], warnings
 
 
 def parse_txt(text: str, declared: Iterable[str] = frozenset()) -> Parsed:
     """A decoded, normalised .txt transcript → speaker turns; `declared` labels
     (e.g. from an attribute sidecar) are speakers even when they speak once."""
-    turns = build_turns([Line(line) for line in split_lines(text)], declared)
+    turns, warnings = build_turns([Line(line) for line in split_lines(text)], declared)
     if not turns:
         raise IngestError("the text file contains no text")
-    return Parsed(format="txt", turns=turns)
+    return Parsed(format="txt", turns=turns, warnings=warnings)
