@@ -169,3 +169,28 @@ def test_zip_that_is_not_a_workbook_is_refused():
 def test_empty_workbook_is_refused():
     with pytest.raises(IngestError, match="^the workbook has no filled cells$"):
         parse_xlsx(_xlsx({"Sheet": []}))
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_ragged_survey_row_is_rejoined_into_the_answer_and_reported(delimiter):
+    question = "Что бы вы улучшили в работе госуслуг?"
+    rows = [["ID", "Регион", "Пол", question],
+            ["R1", "Қызылорда облысы", "м", "В селе нет ЦОНа", " приходится ехать 60 км."],
+            ["R2", "Алматы", "ж", '"Запись онлайн' + delimiter + ' без очередей."'],
+            ["R3", "Шымкент", "ж", "Көбірек қызметкерлер керек", "", ""]]  # a delimiter at the line's end
+    parsed = parse_csv("\n".join(delimiter.join(row) for row in rows) + "\n")
+    # the answer as written: the delimiter back in its place (a tab reads as a space, as in every cell)
+    written = {",": ",", ";": ";", "\t": " "}[delimiter]
+    assert [(t.speaker, t.text) for t in parsed.turns] == [
+        ("R1", f"В селе нет ЦОНа{written} приходится ехать 60 км."),
+        ("R2", f"Запись онлайн{written} без очередей."),
+        ("R3", "Көбірек қызметкерлер керек")]
+    assert parsed.participant_attributes["R1"] == {"Регион": "Қызылорда облысы", "Пол": "м"}
+    assert parsed.warnings == [f"row 2: more fields than the header (an unquoted '{delimiter}' in the text?), "
+                               f"rejoined into '{question}'"]
+
+
+def test_ragged_row_whose_text_is_not_the_last_column_is_refused_with_its_row():
+    text = "ID,Ответ,Пол\nR1,Долго,м\nR2,Да, конечно,ж\n"
+    with pytest.raises(IngestError, match="^row 3 has 4 fields for 3 columns, and the text column is not the last"):
+        parse_csv(text)

@@ -26,6 +26,13 @@ time ("00:01:05", "1:05", "65.5"). In both kinds, a remaining column is a
 participant attribute when each participant has one value in it (a survey's
 age, gender, region; a transcript's group); columns whose value changes
 within a participant (notes) are not attributes.
+
+A CSV row with more fields than the header is an answer with an unquoted
+delimiter ("В селе нет ЦОНа, приходится ехать 60 км."). When the text column is
+the last one, the extra fields follow it and are rejoined into the text, with
+the delimiter, and reported; otherwise the split cannot be undone with
+certainty and the file is refused with the row number. An answer is never
+split silently.
 """
 
 from __future__ import annotations
@@ -156,17 +163,61 @@ def _attributes(header: list[str], rows: list[list[str]], labels: list[str | Non
     return attributes
 
 
-def parse_rows(header: list[str], rows: list[list[str]], format: str) -> Parsed:
-    """A table's header and data rows (cells as strings) → one turn per row with text."""
-    width = max([len(header)] + [len(row) for row in rows])
+def _without_empty_tail(row: list[str], width: int) -> list[str]:
+    """A row's trailing empty fields beyond the header's width dropped (a delimiter at the end of a line)."""
+    end = len(row)
+    while end > width and not row[end - 1].strip():
+        end -= 1
+    return row[:end]
+
+
+def _rejoin(rows: list[list[str]], width: int, texts: list[int], delimiter: str, names: list[str],
+            first_row: int) -> tuple[list[list[str]], list[str]]:
+    """Rows longer than the header, their extra fields rejoined into the last column when it is a text
+    column; a refusal naming the row otherwise. Returns the rows and a warning line (if any were rejoined)."""
+    rejoined: list[int] = []
+    fixed = []
+    for index, row in enumerate(rows):
+        if len(row) > width:
+            if width - 1 not in texts:
+                raise IngestError(f"row {first_row + index} has {len(row)} fields for {width} columns, and the "
+                                  f"text column is not the last one: an unquoted '{delimiter}' cannot be placed; "
+                                  "quote the text or fix the row")
+            row = row[:width - 1] + [delimiter.join(row[width - 1:])]
+            rejoined.append(first_row + index)
+        fixed.append(row)
+    if not rejoined:
+        return fixed, []
+    shown = ", ".join(map(str, rejoined[:5])) + (f" and {len(rejoined) - 5} more" if len(rejoined) > 5 else "")
+    return fixed, [f"row{'s' if len(rejoined) > 1 else ''} {shown}: more fields than the header (an unquoted "
+                   f"'{delimiter}' in the text?), rejoined into '{names[width - 1]}'"]
+
+
+def parse_rows(header: list[str], rows: list[list[str]], format: str, delimiter: str | None = None,
+               first_row: int = 2) -> Parsed:
+    """A table's header and data rows (cells as strings) → one turn per row with text. `delimiter`: the
+    CSV's, for rejoining rows longer than the header; `first_row`: the first data row's number, for
+    messages."""
+    if delimiter:
+        rows = [_without_empty_tail(row, len(header)) for row in rows]
+    ragged = bool(delimiter) and any(len(row) > len(header) for row in rows)
+    width = len(header) if ragged else max([len(header)] + [len(row) for row in rows])
     names = [" ".join(normalize(name).split()) for name in header]
     names = [name or f"column {i + 1}" for i, name in enumerate(names + [""] * (width - len(names)))]
-    numbered = [(number, [normalize(cell).strip() for cell in row] + [""] * (width - len(row)))
-                for number, row in enumerate(rows, start=1)]
-    numbered = [(number, row) for number, row in numbered if any(row)]
+
+    def cells(selected: list[list[str]]) -> list[tuple[int, list[str]]]:
+        numbered = [(number, [normalize(cell).strip() for cell in row[:width]] + [""] * (width - len(row)))
+                    for number, row in enumerate(selected, start=1)]
+        return [(number, row) for number, row in numbered if any(row)]
+
+    numbered = cells(rows)
     if not numbered:
         raise IngestError("the table has a header but no rows")
     found = _find_columns(names, [list(column) for column in zip(*(row for _, row in numbered))])
+    warnings: list[str] = []
+    if ragged:
+        rows, warnings = _rejoin(rows, width, found.texts, delimiter, names, first_row)
+        numbered = cells(rows)
     turns, kept, labels = [], [], []
     for number, row in numbered:
         answers = [(names[i], row[i]) for i in found.texts if row[i]]
@@ -180,7 +231,7 @@ def parse_rows(header: list[str], rows: list[list[str]], format: str) -> Parsed:
         labels.append(label)
     if not turns:
         raise IngestError(f"no row has text in the text column ({', '.join(names[i] for i in found.texts)})")
-    return Parsed(format=format, turns=turns,
+    return Parsed(format=format, turns=turns, warnings=warnings,
                   participant_attributes=_attributes(names, kept, labels, found.others))
 
 
@@ -193,12 +244,12 @@ def _time(row: list[str], column: int | None) -> float | None:
     return parse_timestamp(row[column]) if column is not None and row[column] else None
 
 
-def _from_grid(grid: list[list[str]], format: str) -> Parsed:
+def _from_grid(grid: list[list[str]], format: str, delimiter: str | None = None) -> Parsed:
     """The first non-empty row is the header."""
     top = next((i for i, row in enumerate(grid) if any(cell.strip() for cell in row)), None)
     if top is None:
         raise IngestError("the table is empty")
-    return parse_rows(grid[top], grid[top + 1:], format)
+    return parse_rows(grid[top], grid[top + 1:], format, delimiter, first_row=top + 2)
 
 
 def _delimiter(text: str) -> str:
@@ -215,9 +266,9 @@ def _delimiter(text: str) -> str:
     return max((",", ";", "\t"), key=score)
 
 
-def read_csv_rows(text: str) -> list[list[str]]:
-    """Decoded CSV text → rows of cells, delimiter sniffed, quoted multi-line cells kept."""
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+def read_csv_rows(text: str, delimiter: str | None = None) -> list[list[str]]:
+    """Decoded CSV text → rows of cells, delimiter sniffed (unless given), quoted multi-line cells kept."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter or _delimiter(text))
     try:
         return list(reader)
     except csv.Error as err:
@@ -227,7 +278,8 @@ def read_csv_rows(text: str) -> list[list[str]]:
 def parse_csv(text: str) -> Parsed:
     """Decoded CSV text → turns. Pass it un-normalised: normalize() turns tabs into spaces,
     which would erase a TSV's delimiter; cells are normalised here."""
-    return _from_grid(read_csv_rows(text), "csv")
+    delimiter = _delimiter(text)
+    return _from_grid(read_csv_rows(text, delimiter), "csv", delimiter)
 
 
 def _clock(seconds: float) -> str:
