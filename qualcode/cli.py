@@ -37,9 +37,12 @@ def _print_import(results: list[dict]) -> None:
             print(f"error      {r['error']}")
             continue
         people = ", ".join(f"{k} ({v})" for k, v in r["speakers"].items())
-        print(f"{r['status']:<10} {r['file']}: {r['format']}, {r['encoding'] or '-'}, {r['language']}, "
+        languages = "+".join(r["languages"]) or r["language"]
+        print(f"{r['status']:<10} {r['file']}: {r['format']}, {r['encoding'] or '-'}, {languages}, "
               f"{r['turns']} turns, {r['segments']} {r['unit']} segments; moderator: {r['moderator'] or 'none'}")
         print(f"           speakers: {people}")
+        for warning in r["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr)
 
 
 def cmd_import(args) -> int:
@@ -77,9 +80,11 @@ def cmd_show(args) -> int:
         detail = document_detail(get_document(session, args.document))
 
     def human(d):
-        print(f"# {d['name']} ({d['format']}, {d['language']}, {len(d['turns'])} turns)")
+        several = len(d["languages"]) > 1
+        print(f"# {d['name']} ({d['format']}, {'+'.join(d['languages'])}, {len(d['turns'])} turns)")
         for t in d["turns"]:
-            print(f"{t['speaker'] or '—'}: {d['text'][t['start']:t['end']]}")
+            language = f"[{t['language']}] " if several else ""
+            print(f"{language}{t['speaker'] or '—'}: {d['text'][t['start']:t['end']]}")
     _emit(detail, args.json, human)
     return 0
 
@@ -274,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=["txt", "docx", "vtt", "srt", "csv", "xlsx"], help="override format detection")
     p.add_argument("--encoding", help="override encoding detection (utf-8, cp1251, koi8-r, utf-16 …)")
-    p.add_argument("--language", help="en, ru or kk (default: detected)")
+    p.add_argument("--language", help="en, ru or kk for every turn (default: detected per turn)")
     p.add_argument("--unit", default="sentence", help="coding unit: turn, sentence or window:N (default sentence)")
     p.add_argument("--attributes", help="sidecar YAML/CSV with document and participant attributes")
     p.add_argument("--moderator", help="the speaker label of the moderator (default: recognised)")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest.importer import document_summary
+from qualcode.ingest.importer import document_languages, document_summary
 from qualcode.model import Document
 from qualcode.store import find_project
 
@@ -46,7 +46,8 @@ def get_document(session: Session, name: str) -> Document:
 
 
 def document_detail(doc: Document) -> dict:
-    """Everything about one document: text, speakers, turns and segments with offsets."""
+    """Everything about one document: text, speakers, turns (with their language) and segments with
+    offsets; `language` is the majority, `languages` all of them."""
     people = {p.id: p for p in doc.participants}
     turn_index = {t.id: i for i, t in enumerate(doc.turns)}
     speakers = {p.label: {"turns": 0, "role": p.role, "attributes": p.attributes} for p in doc.participants}
@@ -56,9 +57,9 @@ def document_detail(doc: Document) -> dict:
         if label:
             speakers[label]["turns"] += 1
         turns.append({"speaker": label, "start": t.start, "end": t.end,
-                      "start_time": t.start_time, "end_time": t.end_time})
+                      "start_time": t.start_time, "end_time": t.end_time, "language": t.language or doc.language})
     segments = [{"id": s.id, "turn": turn_index[s.turn_id], "start": s.start, "end": s.end,
                  "text": doc.text[s.start:s.end], "unit": s.unit} for s in doc.segments]
     return {"name": doc.name, "format": doc.format, "encoding": doc.encoding, "language": doc.language,
-            "attributes": doc.attributes, "unit": doc.unit, "text": doc.text, "speakers": speakers,
-            "turns": turns, "segments": segments}
+            "languages": document_languages(doc), "attributes": doc.attributes, "unit": doc.unit, "text": doc.text,
+            "speakers": speakers, "turns": turns, "segments": segments}

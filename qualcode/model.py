@@ -91,6 +91,8 @@ class Turn(Base):
     end: Mapped[int] = mapped_column(Integer)
     start_time: Mapped[float | None] = mapped_column(Float)
     end_time: Mapped[float | None] = mapped_column(Float)
+    # ru, kk, en or other, detected per turn (groups switch language); NULL for turns stored before 0006
+    language: Mapped[str | None] = mapped_column(String(20))
 
     participant: Mapped[Participant | None] = relationship()
 

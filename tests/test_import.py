@@ -229,15 +229,20 @@ def test_cli_contract(tmp_path, samples):
     assert proc.returncode == 1
     out = json.loads(proc.stdout)
     assert [r["status"] for r in out] == ["imported", "error"]
-    for key in ("file", "status", "format", "encoding", "turns", "segments", "speakers", "moderator", "error"):
+    for key in ("file", "status", "format", "encoding", "turns", "segments", "speakers", "moderator", "error",
+                "warnings"):
         assert key in out[0] and key in out[1]
+    assert out[0]["warnings"] == [] and out[1]["warnings"] == []
     assert out[1]["error"] == f"{bad}: the file is empty"
     again = json.loads(run_cli("--db", db, "import", str(samples["txt"]), "--json").stdout)
     assert again[0]["status"] == "unchanged"
     docs = json.loads(run_cli("--db", db, "documents", "--json").stdout)
     assert [d["name"] for d in docs] == ["fg_kk.txt"] and docs[0]["turns"] == 5
     shown = json.loads(run_cli("--db", db, "show", "fg_kk.txt", "--json").stdout)
-    assert {"name", "format", "encoding", "language", "attributes", "text", "speakers", "turns", "segments"} <= set(shown)
+    assert {"name", "format", "encoding", "language", "languages", "attributes", "text", "speakers", "turns",
+            "segments"} <= set(shown)
+    assert shown["language"] == "kk" and shown["languages"] == ["kk", "ru"]
+    assert [t["language"] for t in shown["turns"]] == ["kk", "kk", "kk", "ru", "kk"]  # "А что с ЭЦП?" is Russian
     assert shown["speakers"]["Модератор"] == {"turns": 2, "role": "moderator", "attributes": {}}
     assert_offsets_hold(shown)
     missing = run_cli("--db", db, "show", "nope.txt", "--json")
@@ -284,3 +289,54 @@ def test_shipped_samples_are_the_demo_material(store):
             assert all(info["attributes"] or info["role"] == "moderator" for info in detail["speakers"].values())
         assert by_name["fg04_shymkent_kk_ru.srt"].language == "kk"
         assert by_name["fg05_en_teams.vtt"].language == "en"
+    # the survey is mostly Russian with some Kazakh and English answers; no sample leaves import unsure
+    assert by_name["survey_open_answers.csv"].languages == ["ru", "kk", "en"]
+    assert all(r.warnings == [] for r in results), [r.warnings for r in results]
+
+
+MIXED = """Фокус-группа, Кызылорда
+Модератор: Добрый день! Расскажите, пожалуйста, как вы получаете государственные услуги.
+Нұрлан: Мен ауылда тұрамын. Жоба құны 5 млрд. АҚШ долларын құрады, бірақ интернет әлі де өте нашар.
+Айгерим: Я обычно всё делаю через портал, но иногда приходится ехать в ЦОН, и это очень долго.
+Модератор: Да.
+Айгерим: А в Қызылорда облысы с этим ещё хуже, там очередь на полдня.
+Peter: I'm Peter Collins from the Almaty office, and for us the app works well.
+"""
+
+
+def test_mixed_russian_kazakh_document_has_a_language_per_turn(store, tmp_path):
+    path = write(tmp_path / "mixed.txt", MIXED)
+    [result] = import_files(store, [path], ImportOptions())
+    assert result.status == "imported" and result.language == "ru" and result.languages == ["ru", "kk", "en"]
+    # Нұрлан and Peter speak once: imported as speakers, and the file says so
+    assert result.speakers == {"Модератор": 2, "Нұрлан": 1, "Айгерим": 2, "Peter": 1}
+    assert [w.split(": ")[1] for w in result.warnings] == ["line 3", "line 7"]
+    assert all(w.startswith(f"{path}: line ") for w in result.warnings)
+    with store.read() as session:
+        detail = document_detail(get_document(session, "mixed.txt"))
+    assert_offsets_hold(detail)
+    assert detail["language"] == "ru" and detail["languages"] == ["ru", "kk", "en"]
+    assert [t["language"] for t in detail["turns"]] == ["ru", "kk", "ru", "ru", "ru", "en"]
+    # the Kazakh turn is split by Kazakh rules: "млрд." before "АҚШ" ends no sentence
+    kazakh = [s["text"] for s in detail["segments"] if s["turn"] == 1]
+    assert kazakh == ["Мен ауылда тұрамын.", "Жоба құны 5 млрд. АҚШ долларын құрады, бірақ интернет әлі де өте нашар."]
+    [forced] = import_files(store, [write(tmp_path / "forced.txt", MIXED + "\n")], ImportOptions(language="kk"))
+    assert forced.language == "kk" and forced.languages == ["kk"]
+
+
+RAGGED = ("ID,Регион,Пол,Что бы вы улучшили в работе госуслуг?\n"
+          "R1,Алматы,ж,Убрать очереди в ЦОН.\n"
+          "R2,Қызылорда облысы,м,В селе нет ЦОНа, приходится ехать 60 км.\n")
+
+
+def test_ragged_survey_row_is_rejoined_and_the_import_says_so(store, tmp_path):
+    path = write(tmp_path / "ragged.csv", RAGGED)
+    [result] = import_files(store, [path], ImportOptions())
+    assert result.status == "imported" and result.warnings == [
+        f"{path}: row 3: more fields than the header (an unquoted ',' in the text?), rejoined into "
+        "'Что бы вы улучшили в работе госуслуг?'"]
+    with store.read() as session:
+        detail = document_detail(get_document(session, "ragged.csv"))
+    r2 = detail["turns"][1]
+    assert detail["text"][r2["start"]:r2["end"]] == "В селе нет ЦОНа, приходится ехать 60 км."
+    assert detail["speakers"]["R2"]["attributes"] == {"Регион": "Қызылорда облысы", "Пол": "м"}

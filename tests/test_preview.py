@@ -87,3 +87,17 @@ def test_renaming_carries_sidecar_attributes_to_the_new_label(tmp_path, transcri
         people = {p.label: (p.role, p.attributes) for p in session.scalars(select(Participant))}
     assert people["Erlan"] == ("participant", {"gender": "male"})
     assert people["Moderator"][0] == "moderator"
+
+
+def test_preview_says_what_import_is_unsure_of(tmp_path):
+    path = tmp_path / "fg07.txt"
+    path.write_text("Модератор: Сәлеметсіздер ме! Кім бастайды?\nМарина: Я начну, у нас в селе нет ЦОНа.\n"
+                    "Нұрлан: Мен Нұрланмын, Қызылорда облысынан келдім.\nМодератор: Рақмет.\n"
+                    "Марина: Итог: очередь на полдня.\n", encoding="utf-8")
+    preview = preview_file(path, path.read_bytes())
+    assert preview.speakers == {"Модератор": 2, "Марина": 2, "Нұрлан": 1}
+    assert preview.language == "kk" and preview.languages == ["kk", "ru"]
+    assert [w[:len("fg07.txt: line 3: 'Нұрлан' speaks once: a speaker?")] for w in preview.warnings] == [
+        "fg07.txt: line 3: 'Нұрлан' speaks once: a speaker?"]
+    declared = preview_file(path, path.read_bytes(), ImportOptions(rename={"Нұрлан": "Nurlan"}))
+    assert declared.speakers["Nurlan"] == 1

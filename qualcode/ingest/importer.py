@@ -20,7 +20,7 @@ from qualcode.errors import IngestError, QualcodeError
 from qualcode.ingest import detect, read_source, sidecar, speakers
 from qualcode.ingest.assemble import assemble, speaker_counts
 from qualcode.ingest.base import Parsed
-from qualcode.ingest.language import guess_language
+from qualcode.ingest.language import majority, transcript_languages
 from qualcode.model import Document, Participant, Segment, Turn
 from qualcode.store import Store, find_project, get_project, record
 
@@ -51,7 +51,10 @@ class ImportResult:
     error: str | None = None
     document: str | None = None
     language: str | None = None
+    languages: list[str] = field(default_factory=list)
     unit: str | None = None
+    # what import was unsure of, one line each, naming the file (a label that speaks once, a rejoined row)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -68,7 +71,14 @@ def document_summary(doc: Document) -> dict:
     moderator = next((p.label for p in doc.participants if p.role == "moderator"), None)
     return {"format": doc.format, "encoding": doc.encoding, "turns": len(doc.turns),
             "segments": len(doc.segments), "speakers": counts, "moderator": moderator,
-            "document": doc.name, "language": doc.language, "unit": doc.unit}
+            "document": doc.name, "language": doc.language, "languages": document_languages(doc), "unit": doc.unit}
+
+
+def document_languages(doc: Document) -> list[str]:
+    """The languages of a stored document's turns, the one with most words first (turns stored before
+    languages per turn count as the document's language)."""
+    texts = [doc.text[t.start:t.end] for t in doc.turns]
+    return majority(texts, [t.language or doc.language for t in doc.turns]) or [doc.language]
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:
@@ -104,7 +114,8 @@ def _store(session: Session, project_id: int, path: Path, sha: str, parsed, opti
     text, placed = assemble(parsed)
     if not placed:
         raise IngestError("no speaker turns with text were found")
-    language = options.language or guess_language(text)
+    languages, ranked = transcript_languages([text[turn.start:turn.end] for turn in placed], options.language)
+    language = ranked[0]
     moderator = choose_moderator(parsed, options, doc_attrs, people)
     doc = Document(project_id=project_id, name=path.name, source_name=source_name, format=parsed.format,
                    encoding=parsed.encoding, sha256=sha, text=text, language=language, unit=options.unit,
@@ -121,12 +132,12 @@ def _store(session: Session, project_id: int, path: Path, sha: str, parsed, opti
     turn_ids = session.scalars(
         insert(Turn).returning(Turn.id, sort_by_parameter_order=True),
         [{"document_id": doc.id, "order": number, "start": turn.start, "end": turn.end,
-          "start_time": turn.start_time, "end_time": turn.end_time,
+          "start_time": turn.start_time, "end_time": turn.end_time, "language": turn_language,
           "participant_id": participants[turn.speaker].id if turn.speaker else None}
-         for number, turn in enumerate(placed)]).all()
+         for number, (turn, turn_language) in enumerate(zip(placed, languages))]).all()
     segments = [{"document_id": doc.id, "turn_id": turn_id, "start": start, "end": end, "unit": options.unit}
-                for turn_id, turn in zip(turn_ids, placed)
-                for start, end in segment.units(text, turn.start, turn.end, options.unit, language)]
+                for turn_id, turn, turn_language in zip(turn_ids, placed, languages)
+                for start, end in segment.units(text, turn.start, turn.end, options.unit, turn_language)]
     for order, row in enumerate(segments):
         row["order"] = order
     if segments:
@@ -184,7 +195,8 @@ def import_one(store: Store, path: Path, options: ImportOptions, source_name: st
                                   "(rename the file to import it as a new document)")
             doc = _store(session, project.id, path, sha, parsed, options, doc_attrs, people, source_name or str(path))
             summary = document_summary(doc)
-        return ImportResult(file=str(path), status="imported", **summary)
+        return ImportResult(file=str(path), status="imported", warnings=[f"{path}: {w}" for w in parsed.warnings],
+                            **summary)
     except IntegrityError:
         return _after_race(store, path, sha, result)
     except QualcodeError as err:

@@ -1,8 +1,9 @@
 """What import would store from a file, computed without storing anything.
 
 The upload screen shows this before the researcher confirms: format, encoding,
-language, speakers with their turn counts and roles, the moderator, the first
-turns. The researcher then fixes speaker labels and the moderator
+languages, speakers with their turn counts and roles, the moderator, the first
+turns, and what import is unsure of (a label that speaks once, a rejoined row).
+The researcher then fixes speaker labels and the moderator
 (`ImportOptions.rename`, `ImportOptions.moderator`) and the preview is run
 again with those options, so what is confirmed is exactly what gets imported.
 """
@@ -20,7 +21,7 @@ from qualcode.errors import QualcodeError
 from qualcode.ingest import detect, sidecar, speakers
 from qualcode.ingest.assemble import assemble, speaker_counts
 from qualcode.ingest.importer import ImportOptions, choose_moderator, detect_transcript_format, parse_transcript
-from qualcode.ingest.language import guess_language
+from qualcode.ingest.language import transcript_languages
 from qualcode.model import Document
 from qualcode.store import find_project
 
@@ -35,6 +36,7 @@ class Preview:
     format: str | None = None
     encoding: str | None = None
     language: str | None = None
+    languages: list[str] = field(default_factory=list)        # every language of the turns, majority first
     turns: int = 0
     words: int = 0
     speakers: dict[str, int] = field(default_factory=dict)      # label → turns, in order of appearance
@@ -44,6 +46,7 @@ class Preview:
     document_attributes: dict[str, str] = field(default_factory=dict)
     sidecar: str | None = None
     duplicate_of: str | None = None                             # a stored document with the same bytes
+    warnings: list[str] = field(default_factory=list)           # what import is unsure of, naming the file
 
     @property
     def ok(self) -> bool:
@@ -83,7 +86,9 @@ def preview_file(path: Path, data: bytes, options: ImportOptions | None = None,
     found = options.attributes or sidecar.find_sidecar(path)
     result.sidecar = found.name if found else None
     result.encoding = parsed.encoding
-    result.language = options.language or guess_language(text)
+    _, result.languages = transcript_languages([text[t.start:t.end] for t in placed], options.language)
+    result.language = result.languages[0]
+    result.warnings = [f"{path.name}: {warning}" for warning in parsed.warnings]
     result.turns = len(placed)
     result.words = sum(len(text[t.start:t.end].split()) for t in placed)
     result.speakers = speaker_counts(placed)

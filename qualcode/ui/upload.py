@@ -1,4 +1,4 @@
-"""Upload transcripts: see what import found, fix speakers and the moderator, then confirm.
+"""Upload transcripts: see what import found and what it is unsure of, fix speakers and the moderator, then confirm.
 
 Uploads are staged in a folder of this browser session (with any attribute
 sidecars uploaded beside them) and previewed with `qualcode.ingest.preview`;
@@ -22,6 +22,7 @@ from qualcode.ui.editing import table_editor
 from qualcode.ui.state import DONE, WARN, flash, store
 
 UNITS = ("sentence", "turn", "window:3")
+MAX_WARNINGS = 10
 _STAGE = "_upload.folder"
 
 
@@ -86,6 +87,15 @@ def _speakers(path: Path, found: Preview) -> None:
     table_editor(f"{key}.speakers", rows, apply, disabled=["speaker as found", "turns"], width="stretch")
 
 
+def _warnings(path: Path, preview: Preview) -> None:
+    """What import is unsure of (a label that speaks once, a rejoined row): said before the researcher confirms."""
+    if not preview.warnings:
+        return
+    lines = [warning.removeprefix(f"{path.name}: ") for warning in preview.warnings]
+    shown = lines[:MAX_WARNINGS] + ([f"… and {len(lines) - MAX_WARNINGS} more"] if len(lines) > MAX_WARNINGS else [])
+    st.warning("\n\n".join(markdown_escape(line) for line in shown), icon=":material/help:")
+
+
 def _card(path: Path) -> None:
     key = f"upload.{path.name}"
     found = _preview(path, _options(path, renamed=False))
@@ -103,10 +113,12 @@ def _card(path: Path) -> None:
             st.error(markdown_escape(preview.error))
             return
         figures = st.columns(5)
+        languages = " + ".join(preview.languages) or preview.language
         for column, (label, value) in zip(figures, [("Format", preview.format), ("Encoding", preview.encoding or "—"),
-                                                   ("Language", preview.language), ("Turns", preview.turns),
+                                                   ("Language", languages), ("Turns", preview.turns),
                                                    ("Words", preview.words)]):
             column.metric(label, value)
+        _warnings(path, preview)
         if preview.duplicate_of:
             st.info(f"Already in the project as {markdown_escape(preview.duplicate_of)}: importing it again "
                     "changes nothing.", icon=":material/content_copy:")
