@@ -29,6 +29,10 @@ KAZAKH_SUFFIXES = (
     "лар лер дар дер тар тер ым ім м ың ің ң"
 ).split()
 _KAZAKH_CHAINS = ("лар лер дар дер тар тер дікі тікі нікі ым ім").split()
+# "I am / we are / you are X" on a name or a place: "Нұрланмын", "Талдықорғанданмын", "Шиеліденбіз".
+KAZAKH_PERSONAL = "мын мін бын бін пын пін мыз міз быз біз пыз піз сың сің сыз сіз".split()
+# "the one in X" and "a person from X" on a place: "Тараздағы", "шымкенттік".
+KAZAKH_PLACE = "ғы гі дағы дегі тағы тегі ндағы ндегі лық лік дық дік тық тік".split()
 # Russian case endings of first names: added to a consonant stem, or replacing -а/-я/-й/-ь.
 RUSSIAN_ADDED = "а у ом е ым ой ою ы и ем ей ею".split()
 RUSSIAN_SOFT = "я ю ем е и ей ью ия ию ием ии".split()
@@ -54,7 +58,10 @@ def _skeletons(words) -> frozenset[str]:
     return frozenset(skeleton(w) for w in words)
 
 
-_KK = _skeletons(KAZAKH_SUFFIXES) | frozenset(skeleton(a + b) for a in _KAZAKH_CHAINS for b in KAZAKH_SUFFIXES)
+_CASES = frozenset(KAZAKH_SUFFIXES) | {a + b for a in _KAZAKH_CHAINS for b in KAZAKH_SUFFIXES}
+# Every Kazakh ending of a name or a place as written, the case (if any) before the person.
+KAZAKH_ENDINGS = frozenset({""} | _CASES | set(KAZAKH_PLACE)) | {a + b for a in _CASES | {""} for b in KAZAKH_PERSONAL}
+_KK = _skeletons(KAZAKH_ENDINGS - {""})
 _RU_ADDED = _skeletons(RUSSIAN_ADDED)
 _RU_SOFT = _skeletons(RUSSIAN_SOFT)
 _RU_REPLACING = _skeletons(RUSSIAN_REPLACING)
