@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 TYPES = ("PERSON", "LOCATION", "ORGANIZATION", "PHONE", "EMAIL", "ID", "ADDRESS")
 # Exact patterns outrank the participants' names, which outrank statistical guesses,
 # so an overlap always resolves the same way whatever order the detectors ran in.
-PRIORITY = {"rule": 3, "participant": 2, "user": 2, "pattern": 1, "names": 1, "natasha": 1}
+PRIORITY = {"rule": 3, "participant": 2, "user": 2, "list": 2, "pattern": 1, "names": 1, "natasha": 1}
 
 
 @dataclass
@@ -15,10 +15,12 @@ class Candidate:
     start: int
     end: int
     type: str
-    source: str  # rule:<what> | participant | user | pattern:<what> | names | natasha
+    source: str  # rule:<what> | participant | user | list:<what> | pattern:<what> | names | natasha
     confidence: float
     notes: list[str] = field(default_factory=list)
     participant: str | None = None  # the speaker label this is a form of
+    # The most a list lets a stretch be worth whoever else finds it (a region: 0.45), None: no say.
+    ceiling: float | None = None
 
     @property
     def priority(self) -> int:

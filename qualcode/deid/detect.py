@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from qualcode.deid import lexicon, rules
+from qualcode.deid import kazakh, lexicon, organisations, people, places, rules
 from qualcode.deid.candidate import Candidate
 from qualcode.deid.names import MIN_STEM, WORD, canonical, inflects, is_capitalised, name_match, skeleton, tokens
 
@@ -23,7 +23,6 @@ _PUBLIC = re.compile("|".join([rf"(?<!\w){re.escape(t)}" for t in lexicon.PUBLIC
                               + [rf"^{re.escape(t)}$" for t in lexicon.NOT_NAMES]))
 _INTRODUCED = re.compile(rf"(?:{'|'.join(re.escape(w) for w in lexicon.INTRODUCERS)})\.?(?:\s+\w+)?[\s,:]+$",
                          re.IGNORECASE)
-_REGION_WORDS = frozenset(skeleton(w) for w in lexicon.REGION_WORDS)
 CONTEXT_WINDOW = 60
 
 
@@ -49,6 +48,13 @@ class Gazetteer:
         others = sorted({w for label in other_labels for w in cls.name_words(label) if skeleton(w) not in mine})
         return cls({k: v for k, v in participants.items() if v}, others, list(flag_terms), list(keep_terms))
 
+    def with_speakers_of(self, text: str) -> Gazetteer:
+        """Also the speakers whose "Name:" lines import took for speech: their names are as private."""
+        labels = people.unrecognised_speakers(text, self.participants)
+        found = {label: self.name_words(label) for label in labels}
+        return Gazetteer({**self.participants, **{k: v for k, v in found.items() if v}}, self.other_names,
+                         self.flag_terms, self.keep_terms)
+
 
 def is_public(text: str) -> bool:
     """A public institution, a country, a region or a big city: not personal data."""
@@ -56,8 +62,8 @@ def is_public(text: str) -> bool:
     if _PUBLIC.search(folded):
         return True
     words = WORD.findall(text)
-    return bool(words) and all(skeleton(w) in _REGION_WORDS or any(inflects(w, p) for p in lexicon.PUBLIC_PLACES)
-                               for w in words)
+    return bool(words) and all(w.casefold() == "г" or w.casefold().startswith(lexicon.CITY_WORDS)
+                               or any(inflects(w, p) for p in lexicon.PUBLIC_PLACES) for w in words)
 
 
 def _index(names) -> dict[str, list[str]]:
@@ -167,11 +173,17 @@ def _merge_same_type(found: list[Candidate], text: str) -> list[Candidate]:
                 last.notes += cand.notes
             last.confidence = max(last.confidence, cand.confidence)
             last.participant = last.participant or cand.participant
+            if cand.ceiling is not None:
+                last.ceiling = max(last.ceiling or 0.0, cand.ceiling)
             if cand.priority > last.priority or (cand.priority == last.priority and cand.source < last.source):
                 last.source = cand.source
         else:
             merged.append(Candidate(cand.start, cand.end, cand.type, cand.source, cand.confidence,
-                                    list(cand.notes), cand.participant))
+                                    list(cand.notes), cand.participant, cand.ceiling))
+    for cand in merged:
+        if cand.ceiling is not None and cand.confidence > cand.ceiling:  # a region Natasha was surer of
+            cand.confidence = cand.ceiling
+            cand.notes.append(places.BROAD_NOTE)
     return merged
 
 
@@ -212,11 +224,13 @@ def candidates(text: str, gazetteer: Gazetteer | None = None, skip=(), use_ner: 
     """What every detector proposes, before overlaps are settled; `skip` spans (speaker labels) excluded."""
     from qualcode.deid.ner import ner_candidates
 
-    gazetteer = gazetteer or Gazetteer()
+    gazetteer = (gazetteer or Gazetteer()).with_speakers_of(text)
     found = rules.contact_and_id(text) + rules.addresses_and_organisations(text) + rules.cues(text)
+    found += places.find(text) + organisations.find(text) + kazakh.find(text)
     found += _names(text, gazetteer) + _user_terms(text, gazetteer)
     if use_ner:
         found += ner_candidates(text)
+    found += people.rest_of_names(text, found, is_public)
     keep = {canonical(t) for t in gazetteer.keep_terms}
     return [c for c in found if _admissible(text, c, skip, keep)]
 

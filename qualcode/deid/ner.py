@@ -31,8 +31,8 @@ def _pipeline():
     return Segmenter(), NewsNERTagger(NewsEmbedding())
 
 
-def russian_sentences(text: str):
-    """(offset, sentence) for every sentence Natasha should read: Cyrillic, and not Kazakh.
+def cyrillic_sentences(text: str):
+    """(offset, sentence, "ru" or "kk") for every sentence written in Cyrillic.
 
     Participants switch language mid-turn, so the choice is made per sentence;
     on Kazakh, Natasha mistakes capitalised words for names and places.
@@ -42,8 +42,13 @@ def russian_sentences(text: str):
     for sentence in sentenize(text):
         words = _CYRILLIC_WORD.findall(sentence.text)
         kazakh = sum(1 for w in words if _KAZAKH_LETTERS.search(w) or w.casefold() in _KAZAKH_WORDS)
-        if words and kazakh <= len(words) * KAZAKH_SHARE:
-            yield sentence.start, sentence.text
+        if words:
+            yield sentence.start, sentence.text, "kk" if kazakh > len(words) * KAZAKH_SHARE else "ru"
+
+
+def russian_sentences(text: str):
+    """(offset, sentence) for every sentence Natasha should read: Cyrillic, and not Kazakh."""
+    return ((start, sentence) for start, sentence, language in cyrillic_sentences(text) if language == "ru")
 
 
 def ner_candidates(text: str) -> list[Candidate]:

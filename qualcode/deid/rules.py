@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from qualcode.deid import places
 from qualcode.deid.candidate import Candidate
 from qualcode.deid.lexicon import FIRST_NAMES, PUBLIC_PLACES
 from qualcode.deid.names import inflects, skeleton
@@ -88,7 +89,8 @@ _FIRST = frozenset(skeleton(n) for n in FIRST_NAMES)
 # Words that open a sentence and are no part of the name after them ("Біздің Майкөл ауылы", "Our village").
 LEADING_WORDS = frozenset("біздің бізде біз менің мен сенің олардың оның ал бірақ енді сонда содан мына сол осы бұл "
                           "ол our my the in at their his her this that every rural urban local наш наше наша мой моя "
-                          "моё в на из".split())
+                          "моё в на из кеше бүгін ертең анам әкем ағам әпкем інім сіңлім қарындасым ұлым қызым балам "
+                          "немерем жездем жеңгем күйеуім әйелім досым көршім әжем атам нағашым".split())
 
 
 def iin_valid(digits: str) -> bool:
@@ -142,7 +144,7 @@ def contact_and_id(text: str) -> list[Candidate]:
 
 
 def addresses_and_organisations(text: str) -> list[Candidate]:
-    found = [Candidate(_skip_leading(text, s, e), trim(text, s, e)[1], "ADDRESS", "rule:address", 0.9)
+    found = [Candidate(skip_leading(text, s, e), trim(text, s, e)[1], "ADDRESS", "rule:address", 0.9)
              for pattern in ADDRESSES for s, e in _spans(pattern, text)]
     found += [Candidate(*trim(text, s, e), "ORGANIZATION", "rule:organization", 0.85)
               for pattern in ORGANIZATIONS for s, e in _spans(pattern, text)]
@@ -161,19 +163,19 @@ def cues(text: str) -> list[Candidate]:
     places = [trim(text, s, e) for pattern in PLACES for s, e in _spans(pattern, text)]
     places += [(s, e) for pattern in PLACE_CUES for s, e in _spans(pattern, text, 1)]
     for s, e in places:
-        s = _skip_leading(text, s, e, names=True)
+        s = skip_leading(text, s, e, names=True)
         if re.search(f"[{UP}]", text[s:e]):  # "Our village" minus "Our" names no place
             found.append(Candidate(s, e, "LOCATION", "pattern:place", 0.75))
     return found
 
 
-def _skip_leading(text: str, start: int, end: int, names: bool = False) -> int:
+def skip_leading(text: str, start: int, end: int, names: bool = False) -> int:
     """Move `start` past an opening pronoun, a city ("Шымкенттің …") or, with `names`, a first name
     ("Гүлмира Бәйдібек ауданында") that a pattern swallowed; streets are named after people, so not there."""
     first = re.match(r"[^\W\d_]+\s+", text[start:end])
     word = first.group().strip() if first else ""
     if first and (word.casefold() in LEADING_WORDS or _ADDRESS_WORD.match(word) or (names and skeleton(word) in _FIRST)
-                  or any(inflects(word, p) for p in PUBLIC_PLACES)):
+                  or any(inflects(word, p) for p in PUBLIC_PLACES) or places.is_broad(word)):
         return start + first.end()
     return start
 
