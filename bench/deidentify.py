@@ -18,7 +18,9 @@ Kazakh and Russian written for this project before the gazetteers and rules of i
 never tuned to: focus-group speech and news, every person, place and organisation annotated as
 an NER corpus would, including those left unflagged by design (`by_design`: countries, the three
 cities of republican significance, state bodies, eGov). Those count as misses in R; the last
-column leaves them out.
+column leaves them out. Its first score, before the gazetteers (overlap, every proposal, P/R):
+kk PERSON 0.95/0.90, LOCATION 1.00/0.27, ORGANIZATION 1.00/0.12; ru PERSON 0.92/1.00,
+LOCATION 0.92/0.66, ORGANIZATION 1.00/0.62.
 A match is strict (same start, end and type) or overlapping (same type, spans
 overlap). The participants' own names, in any form, must all be found: their
 recall counts a gold name as found when one PERSON proposal covers it whole.
