@@ -39,7 +39,8 @@ class Group:
         return f"exclusive ({how}{every}): {members}"
 
 
-def _positives_by_row(decisions: dict[int, dict[int, bool]]) -> tuple[dict[int, set[int]], set[int]]:
+def positives_by_row(decisions: dict[int, dict[int, bool]]) -> tuple[dict[int, set[int]], set[int]]:
+    """{row: codes a person applied to it} and every decided row."""
     positives: dict[int, set[int]] = {}
     decided: set[int] = set()
     for column, rows in decisions.items():
@@ -53,7 +54,7 @@ def _positives_by_row(decisions: dict[int, dict[int, bool]]) -> tuple[dict[int, 
 def resolve_groups(candidates: list[tuple[list[int], bool | None]],
                    decisions: dict[int, dict[int, bool]]) -> list[Group]:
     """Groups of two or more sibling columns with what holds for each, given the decisions so far."""
-    positives, decided = _positives_by_row(decisions)
+    positives, decided = positives_by_row(decisions)
     groups = []
     for columns, declared in candidates:
         if len(columns) < 2:

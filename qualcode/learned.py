@@ -28,7 +28,7 @@ import numpy as np
 from scipy import sparse
 
 from qualcode import calibration
-from qualcode.exclusivity import Group
+from qualcode.exclusivity import Group, positives_by_row
 
 NGRAM_WEIGHT = 0.3       # n-gram columns are scaled by this against the (unit-length) embedding
 PROTOTYPE_WEIGHT = 2.0   # a codebook definition or example counts as two decisions
@@ -249,13 +249,7 @@ def learned(features: Features, labels: dict[int, dict[int, bool]], n_codes: int
             prototypes: Prototypes, target: float = calibration.TARGET_PRECISION, calibrate: bool = True) -> Learned:
     """Fit every trainable code from decisions {code: {segment row: positive?}}, groups first."""
     n = features.dense.shape[0]
-    positives: dict[int, set[int]] = {}
-    decided: set[int] = set()
-    for j, rows in labels.items():
-        for s, yes in rows.items():
-            decided.add(s)
-            if yes:
-                positives.setdefault(s, set()).add(j)
+    positives, decided = positives_by_row(labels)
     all_positive = set(positives)
     probability = np.full((n, n_codes), np.nan, dtype=np.float32)
     calibrations: dict[int, calibration.Calibration] = {}
