@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qualcode.autocode import MIN_SCORE  # no suggestion below this probability, whatever the estimate
+
 TARGET_PRECISION = 0.8   # the project setting's default
 MIN_POSITIVES = 5        # positive decisions before a threshold is estimated
 LEARNING_TOP = 10        # suggestions a still-learning code may make in one run
-MIN_SCORE = 0.5          # no suggestion below this probability, whatever the estimate
 
 
 @dataclass

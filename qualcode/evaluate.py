@@ -161,12 +161,12 @@ def evaluate(items: list[Item], book: Codebook, embedder: Embedder, train_fracti
         raise QualcodeError("the learned engine needs training items: use --train-fraction above 0")
     texts = [item.text for item in items]
     vectors = embedder.encode(texts)
+    prototypes, anti = scoring.code_vectors(codes, embedder.encode)
     in_test = np.zeros(len(items), dtype=bool)
     in_test[test] = True
     outcome = scoring.run(scoring.Task(
         vectors, texts, np.array([item.document or f"\0{i}" for i, item in enumerate(items)]), codes,
-        [embedder.encode(c.positives) for c in codes],
-        [embedder.encode(c.negatives) if c.negatives else np.zeros((0, vectors.shape[1]), np.float32) for c in codes],
+        prototypes, anti,
         {j: {int(i): bool(labels[i, j]) for i in train} for j in range(len(codes))}, in_test,
         sibling_groups(book) if exclusive else [], engine, target, context))
     predicted = outcome.predicted[test]

@@ -60,6 +60,18 @@ class Outcome:
     model: Learned | None
 
 
+def code_vectors(codes: list[autocode.CodeText], encode) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per code, the vectors of its positive and of its negative texts, from one `encode` call."""
+    vectors = encode([t for c in codes for t in c.positives + c.negatives])
+    positives, negatives, offset = [], [], 0
+    for c in codes:
+        positives.append(vectors[offset:offset + len(c.positives)])
+        offset += len(c.positives)
+        negatives.append(vectors[offset:offset + len(c.negatives)])
+        offset += len(c.negatives)
+    return positives, negatives
+
+
 def _prototypes(task: Task) -> Prototypes:
     dim = task.vectors.shape[1]
     parts = [(p, c.positives, j, True) for j, (p, c) in enumerate(zip(task.prototypes, task.codes))]

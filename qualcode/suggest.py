@@ -92,6 +92,11 @@ def load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[
                   decided={(s, c) for s, c, _ in coded})
 
 
+def target_precision(project) -> float:
+    """The precision the auto-coder calibrates each code's threshold to (a project setting)."""
+    return float(project.settings.get(TARGET_SETTING, calibration.TARGET_PRECISION))
+
+
 def coded_leaves(tree: CodeTree) -> list:
     """The codes the machine suggests: coders apply the leaves of a hierarchy (a parent is a theme
     unless it has no live children), in codebook order; their positions are the engines' columns."""
@@ -137,24 +142,17 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
                                                     c.exclude, c.counter_examples) for c in codes]
         corpus = load_corpus(session, project.id, scope, [c.id for c in codes])
         model_setting = project_model(session, project)
-        target = float(project.settings.get(TARGET_SETTING, calibration.TARGET_PRECISION))
+        target = target_precision(project)
         groups = [(columns, declared) for _, columns, declared in group_candidates(tree, codes)]
     warnings = [f'code "{t.key}" has no definition or examples: zero-shot suggestions rest on its name alone'
                 for t, c in zip(code_texts, codes) if not (c.definition or c.examples)]
     if not corpus.in_scope.any():
         raise QualcodeError("no segments in scope (is the project empty, or are all turns the moderator's?)")
+    if engine == "learned" and not corpus.decisions:  # refused before seconds of encoding
+        raise QualcodeError("the learned engine needs human decisions first (accept, reject or code some segments)")
     embedder = embedder or LazyEmbedder(model_setting)
     vectors, _ = embed_texts(store, embedder, corpus.texts, progress)
-    prototype_texts = [t for c in code_texts for t in c.positives + c.negatives]
-    proto_vectors, _ = embed_texts(store, embedder, prototype_texts)
-    prototypes, anti, offset = [], [], 0
-    for c in code_texts:
-        prototypes.append(proto_vectors[offset:offset + len(c.positives)])
-        offset += len(c.positives)
-        anti.append(proto_vectors[offset:offset + len(c.negatives)])
-        offset += len(c.negatives)
-    if engine == "learned" and not corpus.decisions:
-        raise QualcodeError("the learned engine needs human decisions first (accept, reject or code some segments)")
+    prototypes, anti = scoring.code_vectors(code_texts, lambda texts: embed_texts(store, embedder, texts)[0])
     outcome = scoring.run(scoring.Task(
         vectors, corpus.texts, np.array(corpus.document_ids), code_texts, prototypes, anti, corpus.decisions,
         corpus.in_scope, groups, engine, target,

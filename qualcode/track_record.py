@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from qualcode import calibration
 from qualcode.codes import CodeTree
 from qualcode.errors import QualcodeError
 from qualcode.exclusivity import resolve_groups
@@ -148,11 +147,6 @@ def code_table(session: Session, project: Project, last_n: int = LAST_N) -> list
              "learning": t.learning, "decisions": t.decisions, "engine": t.engine, "track record": t.record(),
              "observed precision": t.observed}
             for code in tree.codes if not code.archived and (t := trust.get(code.id)) is not None]
-
-
-def target_precision(project: Project) -> float:
-    """The precision the auto-coder calibrates each code's threshold to."""
-    return float(project.settings.get(TARGET_SETTING, calibration.TARGET_PRECISION))
 
 
 def set_target_precision(session: Session, project: Project, value: float, actor: str | None = None) -> float:

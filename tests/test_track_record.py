@@ -17,9 +17,9 @@ from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Event, Project
 from qualcode.review import load_review
 from qualcode.store import Store, get_project
-from qualcode.suggest import machine_coder, run_autocode
+from qualcode.suggest import machine_coder, run_autocode, target_precision
 from qualcode.track_record import (Trust, calibration_of, code_table, code_trust, exclusive_groups,
-                                   exclusive_groups_report, set_target_precision, target_precision, track_record)
+                                   exclusive_groups_report, set_target_precision, track_record)
 from tests.review_fixture import DOCUMENT, review_project, write_suggestions
 from tests.test_model_choice import HashEmbedder
 from tests.test_review import act, code_id, view

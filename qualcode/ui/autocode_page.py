@@ -14,9 +14,9 @@ from qualcode.errors import QualcodeError
 from qualcode.model import Project
 from qualcode.review import document_progress
 from qualcode.store import find_project
-from qualcode.suggest import Scope, run_autocode
+from qualcode.suggest import Scope, run_autocode, target_precision
 from qualcode.track_record import (LAST_N, TARGET_RANGE, GroupState, code_table, exclusive_groups,
-                                   exclusive_groups_report, set_target_precision, target_precision)
+                                   exclusive_groups_report, set_target_precision)
 from qualcode.ui.state import coder_name, store, write_project
 
 ENGINE_HELP = {"auto": "zero-shot from the codebook, blended with what human decisions taught it",
