@@ -31,14 +31,19 @@ def embedder():
     return load_embedder(MINILM_MODEL_ID)
 
 
-@pytest.fixture
-def project(tmp_path) -> Store:
-    store = Store(str(tmp_path / "auto.db"))
+def autocode_store(path: Path) -> Store:
+    """The auto-coding test group, one segment per turn, with its codebook loaded."""
+    store = Store(str(path))
     import_files(store, [DATA / "autocode_group.txt"], ImportOptions(unit="turn"))
     book, warnings = read_codebook_file(DATA / "autocode_codebook.yaml")
     with store.write() as session:
         load_codebook(session, get_project(session), book, warnings)
     return store
+
+
+@pytest.fixture
+def project(tmp_path) -> Store:
+    return autocode_store(tmp_path / "auto.db")
 
 
 def suggested(store) -> dict[str, set[str]]:

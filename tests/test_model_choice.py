@@ -14,19 +14,16 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from qualcode import cli, embed, model_choice
-from qualcode.codebook import read_codebook_file
-from qualcode.codes import load_codebook
 from qualcode.display import markdown_escape
 from qualcode.embed import (MINILM_MODEL_ID, USE_MODEL_ID, default_model_for, embed_texts, load_embedder,
                             resolve_model)
 from qualcode.errors import QualcodeError
-from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Embedding, Event, Project
 from qualcode.model_choice import (cached_counts, model_status, project_model, project_texts, setting_for,
                                    start_switch, switch_model)
 from qualcode.store import Store, find_project, get_project
+from tests.test_autocode import autocode_store
 
-DATA = Path(__file__).parent / "data"
 OLD = "test-old-model"
 
 
@@ -48,11 +45,8 @@ def no_env_model(monkeypatch):
 @pytest.fixture
 def project(tmp_path) -> Store:
     """The auto-coding test group and codebook, every text embedded with the old model, which is the setting."""
-    store = Store(str(tmp_path / "switch.db"))
-    import_files(store, [DATA / "autocode_group.txt"], ImportOptions(unit="turn"))
-    book, warnings = read_codebook_file(DATA / "autocode_codebook.yaml")
+    store = autocode_store(tmp_path / "switch.db")
     with store.write() as session:
-        load_codebook(session, get_project(session), book, warnings)
         get_project(session).embedding_model = OLD
         texts = project_texts(session, find_project(session))
     embed_texts(store, HashEmbedder(), texts)
