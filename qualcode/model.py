@@ -285,3 +285,31 @@ class Topic(Base):
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     representative: Mapped[list] = mapped_column(JSON, default=list)
     label: Mapped[str | None] = mapped_column(String(300))
+
+
+class Member(Base):
+    """A person who may log in to a team server: a lead compares and reconciles, a coder codes.
+
+    No member at all means a single-user install. `password_hash` is an argon2 hash (None for a
+    member who logs in only through the identity provider, matched by its stable `oidc_subject`).
+    Raising `token_version` ends every login session the member has open."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_member_name"),
+                      UniqueConstraint("project_id", "oidc_subject", name="uq_member_subject"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # lead | coder
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(300))
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ServerKey(Base):
+    """Random keys the server keeps for itself, e.g. the one that signs login tokens."""
+
+    __tablename__ = "server_keys"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
