@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from qualcode.ui.pages import PAGES
+from qualcode.ui.pages import navigation
 
 st.set_page_config(page_title="QualCode", layout="wide")
-st.navigation(PAGES).run()
+st.navigation(navigation()).run()

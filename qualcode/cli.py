@@ -353,13 +353,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the precision per-code thresholds are calibrated to (default %(default)s)")
     p.set_defaults(func=cmd_evaluate)
 
-    from qualcode import cli_anonymise, cli_export, cli_model, cli_refi, cli_team, cli_topics
+    from qualcode import cli_anonymise, cli_export, cli_members, cli_model, cli_refi, cli_team, cli_topics
     cli_team.add_commands(sub, common)
     cli_topics.add_commands(sub, common)
     cli_model.add_commands(sub, common)
     cli_export.add_commands(sub, common)
     cli_refi.add_commands(sub, common)
     cli_anonymise.add_commands(sub, common)
+    cli_members.add_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="build the demo project from shipped files (once)")
     p.add_argument("--transcripts", default="transcripts")

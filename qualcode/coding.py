@@ -33,6 +33,12 @@ def coder_named(session: Session, project: Project, name: str, create: bool = Tr
     return coder
 
 
+def human_coder_names(session: Session, project: Project) -> list[str]:
+    """The people who have coded in the project (the consensus coder among them once it exists)."""
+    return list(session.scalars(select(Coder.name).where(Coder.project_id == project.id, Coder.kind == "human")
+                                .order_by(Coder.name)))
+
+
 def coding_snapshot(coding: Coding) -> dict:
     return {"coder_id": coding.coder_id, "code_id": coding.code_id, "document_id": coding.document_id,
             "segment_id": coding.segment_id, "start": coding.start, "end": coding.end, "status": coding.status,

@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qualcode.access import blind_mode
 from qualcode import autocode
 from qualcode.codes import CodeTree
 from qualcode.coding import apply_code, decide
@@ -153,11 +154,6 @@ class Review:
         return Progress(decided=sum(s.decided for s in self.segments), total=len(self.segments),
                         pending=sum(len(s.pending) for s in self.segments),
                         coded=sum(any(c.mine for c in s.chips) for s in self.segments))
-
-
-def blind_mode(project: Project) -> bool:
-    """Blind coding: each coder sees only their own codings (for independent double coding)."""
-    return bool(project.settings.get("blind", False))
 
 
 def set_blind_mode(session: Session, project: Project, on: bool, actor: str | None = None) -> None:

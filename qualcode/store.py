@@ -43,8 +43,21 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
+_actor_lookups: list[Callable[[], str | None]] = []
+
+
+def add_actor_lookup(lookup: Callable[[], str | None]) -> None:
+    """Let the app say who is logged in (per browser session), ahead of the operating-system user."""
+    if lookup not in _actor_lookups:
+        _actor_lookups.append(lookup)
+
+
 def current_actor() -> str:
-    """Who is making a change, for the event log."""
+    """Who is making a change, for the event log: the logged-in member in the app, else $QUALCODE_USER
+    or the operating-system user."""
+    for lookup in _actor_lookups:
+        if name := lookup():
+            return name
     return os.environ.get("QUALCODE_USER") or getpass.getuser() or "unknown"
 
 

@@ -1,56 +1,74 @@
-"""The app's pages, in navigation order, and the seams where later pages plug in.
+"""The app's pages, in navigation order, and who may open them.
 
-A page is a module in `qualcode/ui/` with a `render()` function. Topics,
-agreement and export pages are written with their own issues: once
-`qualcode/ui/topics_page.py` (or `agreement_page.py`, `export_page.py`) exists
-it appears in the navigation under its section, with no change here.
+A page is a module in `qualcode/ui/` with a `render()` function and one line in SEAMS,
+the only place pages are registered. On a team server, someone not logged in gets the
+login page and nothing else, and the pages in LEAD_ONLY are a lead's.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Callable
 
 import streamlit as st
 
-from qualcode.ui import autocode_page, code_page, codebook_page, project_page, sidebar
-from qualcode.ui.state import show_flash
+from qualcode.access import can_lead, needs_login
+from qualcode.ui import login, sidebar
+from qualcode.ui.state import show_flash, viewer
 
-# (section, module under qualcode.ui, title, icon, url path)
+# (section, module under qualcode.ui, title, icon, url path); the first is the default page
 SEAMS = [
+    ("Project", "project_page", "Project", ":material/folder_open:", "project"),
+    ("Project", "codebook_page", "Codebook", ":material/account_tree:", "codebook"),
     ("Project", "anonymise_page", "Anonymise", ":material/shield_person:", "anonymise"),
+    ("Coding", "code_page", "Code", ":material/edit_note:", "code"),
+    ("Coding", "autocode_page", "Auto-code", ":material/auto_awesome:", "autocode"),
     ("Analyse", "topics_page", "Topics", ":material/bubble_chart:", "topics"),
     ("Analyse", "agreement_page", "Agreement", ":material/group:", "agreement"),
     ("Report", "export_page", "Export", ":material/download:", "export"),
 ]
+LEAD_ONLY = {"agreement_page", "anonymise_page"}   # comparing and reconciling; the pseudonym key
 
 
 def framed(render: Callable[[], None]) -> Callable[[], None]:
-    """Every page draws the shared sidebar and pending toasts first."""
+    """Every page checks who is looking, then draws the shared sidebar and pending toasts first."""
+    name = render.__module__.rsplit(".", 1)[-1]
+
     def page() -> None:
-        sidebar.render()
+        who = viewer()
+        login.write_cookie()
+        if needs_login(who):
+            login.render()
+            return
+        sidebar.render(who)
+        if name in LEAD_ONLY and not can_lead(who):
+            st.info("Only a lead opens this page.")
+            return
         show_flash()
         render()
-    page.__name__ = render.__module__.rsplit(".", 1)[-1]
+    page.__name__ = name
     return page
 
 
-def _pages() -> dict[str, list]:
-    sections: dict[str, list] = {"Project": [
-        st.Page(framed(project_page.render), title="Project", icon=":material/folder_open:", url_path="project",
-                default=True),
-        st.Page(framed(codebook_page.render), title="Codebook", icon=":material/account_tree:", url_path="codebook"),
-    ], "Coding": [
-        st.Page(framed(code_page.render), title="Code", icon=":material/edit_note:", url_path="code"),
-        st.Page(framed(autocode_page.render), title="Auto-code", icon=":material/auto_awesome:", url_path="autocode"),
-    ]}
-    for section, module, title, icon, url_path in SEAMS:
-        if importlib.util.find_spec(f"qualcode.ui.{module}") is not None:
-            page_module = importlib.import_module(f"qualcode.ui.{module}")
-            sections.setdefault(section, []).append(
-                st.Page(framed(page_module.render), title=title, icon=icon, url_path=url_path))
-    return sections
+def _pages() -> list[tuple[str, str, st.Page]]:
+    """(section, module, page) for every page, in navigation order."""
+    return [(section, module, st.Page(framed(importlib.import_module(f"qualcode.ui.{module}").render), title=title,
+                                      icon=icon, url_path=url_path, default=index == 0))
+            for index, (section, module, title, icon, url_path) in enumerate(SEAMS)]
 
 
 PAGES = _pages()
+LOGIN = [st.Page(framed(login.render), title="Log in", icon=":material/login:", url_path="login", default=True)]
+
+
+def navigation() -> dict[str, list] | list:
+    """The pages this browser session may open now: the login page alone until someone logs in,
+    a lead's pages only for a lead."""
+    who = viewer()
+    if needs_login(who):
+        return LOGIN
+    sections: dict[str, list] = {}
+    for section, module, page in PAGES:
+        if module not in LEAD_ONLY or can_lead(who):
+            sections.setdefault(section, []).append(page)
+    return sections

@@ -8,14 +8,20 @@ from typing import Iterator
 import streamlit as st
 from sqlalchemy.orm import Session
 
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from qualcode.access import CODER, Viewer, check_person_name
 from qualcode.coding import coder_named
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
+from qualcode.members import member_for_subject, member_for_token, team_mode, viewer_of
 from qualcode.model import Coder, Project
-from qualcode.store import Store, get_project, resolve_url
+from qualcode.store import Store, add_actor_lookup, find_project, get_project, resolve_url
 
 DONE, WARN, INFO, UNDONE = ":material/check_circle:", ":material/warning:", ":material/info:", ":material/undo:"
-CODER_KEY = "coder"        # also the URL query parameter that remembers the coder across refreshes
+CODER_KEY = "coder"        # single-user mode: also the URL query parameter that remembers the coder
+TOKEN_KEY = "login_token"  # team mode: the signed login token, also kept in a cookie of this name
+_ACTOR_KEY = "_actor"
 _FLASH = "_flash"
 
 
@@ -37,11 +43,49 @@ def oidc_configured() -> bool:
         return False
 
 
-def coder_name() -> str | None:
-    """Who is coding: the logged-in user under OIDC, else the name picked in the sidebar (kept in the URL)."""
+def login_token() -> str | None:
+    """This browser session's login token: once logged in, the session's; on a fresh session (a
+    refresh), the cookie the browser sent."""
+    if TOKEN_KEY not in st.session_state:
+        st.session_state[TOKEN_KEY] = st.context.cookies.get(TOKEN_KEY) or ""
+    return st.session_state[TOKEN_KEY] or None
+
+
+def _solo_name() -> str | None:
     if oidc_configured():
         return (st.user.get("name") or st.user.get("email")) if st.user.is_logged_in else None
     return st.session_state.get(CODER_KEY) or None
+
+
+def viewer() -> Viewer:
+    """Who this browser session acts for. In team mode: the member logged in (by token, or by the
+    identity provider's stable subject), else nobody — `Viewer(None)`. On a single-user install:
+    the person named by the identity provider or the sidebar picker."""
+    with store().read() as session:
+        project = find_project(session)
+        if team_mode(session, project):
+            if oidc_configured():
+                member = member_for_subject(session, project, st.user.get("sub")) if st.user.is_logged_in else None
+            else:
+                member = member_for_token(session, project, login_token())
+            who = viewer_of(member) if member else Viewer(None, CODER)
+        else:
+            who = Viewer(_solo_name())
+    st.session_state[_ACTOR_KEY] = who.name
+    return who
+
+
+def coder_name() -> str | None:
+    """The name this session codes under (see `viewer`)."""
+    return viewer().name
+
+
+def _session_actor() -> str | None:
+    """The event log's actor inside an app session: whoever that session last resolved as its viewer."""
+    return st.session_state.get(_ACTOR_KEY) if get_script_run_ctx(suppress_warning=True) else None
+
+
+add_actor_lookup(_session_actor)
 
 
 @contextmanager
@@ -49,7 +93,8 @@ def coding() -> Iterator[tuple[Session, Project, Coder]]:
     """A write transaction with the project and the current coder, for one decision."""
     name = coder_name()
     if not name:
-        raise QualcodeError("pick who is coding in the sidebar first")
+        raise QualcodeError("log in, or pick who is coding in the sidebar, first")
+    check_person_name(name)
     with store().write() as session:
         current = get_project(session, create=False)
         yield session, current, coder_named(session, current, name)

@@ -1,0 +1,73 @@
+"""The login page a team server shows to anyone not logged in, and logging out.
+
+The token goes into session state (this tab) and into a cookie (a refresh or a new tab),
+set by a line of JavaScript because Streamlit has no call that sets cookies. The token is
+signed and expires (see qualcode.members); the cookie is SameSite=Strict, and Secure when
+the app is served over https.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from qualcode.errors import QualcodeError
+from qualcode.members import TOKEN_HOURS, authenticate, issue_token
+from qualcode.store import get_project
+from qualcode.ui.state import TOKEN_KEY, oidc_configured, store
+
+_COOKIE_PENDING = "_login_cookie"
+
+
+def _cookie_script(value: str, seconds: int) -> str:
+    # the token is [0-9A-Za-z._-] only (members.issue_token), so it needs no quoting
+    return (f"<script>document.cookie = '{TOKEN_KEY}={value}; path=/; max-age={seconds}; SameSite=Strict'"
+            f" + (location.protocol === 'https:' ? '; Secure' : '');</script>")
+
+
+def write_cookie() -> None:
+    """Send the browser the cookie a login or logout asked for (once, on the next run)."""
+    if _COOKIE_PENDING in st.session_state:
+        value, seconds = st.session_state.pop(_COOKIE_PENDING)
+        st.html(_cookie_script(value, seconds), unsafe_allow_javascript=True)
+
+
+def _log_in() -> None:
+    name, password = st.session_state.get("login.name", ""), st.session_state.get("login.password", "")
+    try:
+        with store().write() as session:
+            member = authenticate(session, get_project(session, create=False), name, password)
+            token = issue_token(session, member)
+    except QualcodeError as err:
+        st.session_state["login.error"] = str(err)
+        return
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[_COOKIE_PENDING] = (token, int(TOKEN_HOURS * 3600))
+    st.session_state.pop("login.error", None)
+
+
+def log_out() -> None:
+    if oidc_configured():
+        st.logout()
+        return
+    st.session_state[TOKEN_KEY] = ""          # not absent: the cookie this session started with is spent
+    st.session_state[_COOKIE_PENDING] = ("", 0)
+
+
+def render() -> None:
+    """Only this, until someone logs in."""
+    st.title("QualCode")
+    if oidc_configured():
+        if st.user.is_logged_in:
+            st.error("You are signed in with the identity provider, but you are not a member of this project. "
+                     "Ask a lead to add you with this command:")
+            st.code(f"qualcode members add NAME --role coder --oidc-subject {st.user.get('sub')}", language=None)
+            st.button("Log out", on_click=st.logout)
+        else:
+            st.button("Log in", on_click=st.login, type="primary", icon=":material/login:")
+        return
+    with st.form("login"):
+        st.text_input("Name", key="login.name")
+        st.text_input("Password", type="password", key="login.password")
+        st.form_submit_button("Log in", type="primary", on_click=_log_in)
+    if error := st.session_state.get("login.error"):
+        st.error(error)
