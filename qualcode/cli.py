@@ -18,6 +18,9 @@ from qualcode.errors import QualcodeError
 from qualcode.files import write_atomically
 
 
+BLIND_CODER_HELP = "under blind coding: the coder whose own machine this is (it learns from their decisions only)"
+
+
 def _emit(data, as_json: bool, human) -> None:
     if as_json:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
@@ -186,7 +189,8 @@ def cmd_autocode(args) -> int:
 
     with step_bar("embedding segments") as advance:
         report = run_autocode(_open(args), args.engine, Scope(documents=args.document or [],
-                                                              include_moderator=args.include_moderator),
+                                                              include_moderator=args.include_moderator,
+                                                              coder=args.coder),
                               args.min_score, progress=advance)
 
     def human(r):
@@ -202,7 +206,7 @@ def cmd_suggestions(args) -> int:
     from qualcode.suggest import pending_suggestions
 
     with _open(args).read() as session:
-        rows = pending_suggestions(session, args.document)
+        rows = pending_suggestions(session, args.document, args.coder)
 
     def human(items):
         for r in items:
@@ -215,7 +219,7 @@ def cmd_next(args) -> int:
     from qualcode.suggest import next_to_code
 
     with _open(args).read() as session:
-        rows = next_to_code(session, args.limit, args.document)
+        rows = next_to_code(session, args.limit, args.document, args.coder)
 
     def human(items):
         if not items:
@@ -325,15 +329,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--document", action="append", help="only this document (repeatable)")
     p.add_argument("--min-score", type=float, default=None, help="lowest score to keep (default 0.5)")
     p.add_argument("--include-moderator", action="store_true", help="also code the moderator's turns")
+    p.add_argument("--coder", help=BLIND_CODER_HELP)
     p.set_defaults(func=cmd_autocode)
 
     p = sub.add_parser("suggestions", parents=[common], help="list pending machine suggestions")
     p.add_argument("--document")
+    p.add_argument("--coder", help=BLIND_CODER_HELP)
     p.set_defaults(func=cmd_suggestions)
 
     p = sub.add_parser("next", parents=[common], help="what to code next (active learning queue)")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--document")
+    p.add_argument("--coder", help=BLIND_CODER_HELP)
     p.set_defaults(func=cmd_next)
 
     p = sub.add_parser("evaluate", parents=[common], help="evaluate the auto-coder on coded items (no project)")

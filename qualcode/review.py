@@ -26,6 +26,7 @@ from qualcode.coding import apply_code, decide
 from qualcode.errors import QualcodeError
 from qualcode.model import Coder, Coding, Document, Participant, Project, Segment, Turn
 from qualcode.store import find_project, record
+from qualcode.suggest import machine_name
 from qualcode.track_record import Trust, code_trust
 
 POSITIVE = ("accepted", "manual")
@@ -190,9 +191,11 @@ def _applicable(codes: dict[int, CodeInfo]) -> list[CodeInfo]:
     return sorted((c for c in codes.values() if not c.archived), key=lambda c: c.path.casefold())
 
 
-def _positive_counts(session: Session, project: Project) -> dict[int, int]:
+def _positive_counts(session: Session, project: Project, owner: str | None = None) -> dict[int, int]:
+    """Human positive codings per code id: everyone's, or only `owner`'s under blind coding."""
+    whose = Coder.kind == "human" if owner is None else Coder.name == owner
     rows = session.execute(select(Coding.code_id, func.count()).join(Coder, Coder.id == Coding.coder_id)
-                           .where(Coder.project_id == project.id, Coder.kind == "human",
+                           .where(Coder.project_id == project.id, whose,
                                   Coding.status.in_(POSITIVE)).group_by(Coding.code_id))
     return {code_id: n for code_id, n in rows}
 
@@ -226,6 +229,8 @@ def load_review(session: Session, document: str, coder: str, blind: bool | None 
                Coding.reason, Coding.memo, Coding.based_on_id, Coder.name, Coder.kind)
         .join(Coder, Coder.id == Coding.coder_id).where(Coding.document_id == doc.id).order_by(Coding.id)).all()
     decided_on = {r.based_on_id for r in rows if r.name == coder and r.based_on_id is not None}
+    owner = coder if blind else None
+    machine = machine_name(owner)                   # blind coding: the coder's own machine, no one else's
     mine_codes: set[tuple[int, int]] = set()
     suggestions = []
     for (coding_id, code_id, segment_id, start, end, status, score, reason, memo, _, name, kind) in rows:
@@ -236,7 +241,8 @@ def load_review(session: Session, document: str, coder: str, blind: bool | None 
                 continue
             segment = segments[index]
         if kind == "machine":
-            if status == "suggested" and coding_id not in decided_on and not codes[code_id].archived:
+            if name == machine and status == "suggested" and coding_id not in decided_on \
+                    and not codes[code_id].archived:
                 suggestions.append((segment, coding_id, code_id, score, reason))
             continue
         mine = name == coder
@@ -257,7 +263,8 @@ def load_review(session: Session, document: str, coder: str, blind: bool | None 
         if len(segment.pending) > 1:
             segment.pending.sort(key=lambda s: -s.score)
     return Review(document=doc.name, document_id=doc.id, text=doc.text, coder=coder, blind=blind, codes=codes,
-                  segments=segments, positives=_positive_counts(session, project), trust=code_trust(session, project))
+                  segments=segments, positives=_positive_counts(session, project, owner),
+                  trust=code_trust(session, project, owner=owner))
 
 
 def document_progress(session: Session, project: Project, coder: str | None) -> dict[str, dict[str, int]]:
@@ -265,7 +272,8 @@ def document_progress(session: Session, project: Project, coder: str | None) -> 
     result: dict[str, dict[str, int]] = {}
     base = (select(Document.name).join(Coding, Coding.document_id == Document.id)
             .join(Coder, Coder.id == Coding.coder_id).where(Coder.project_id == project.id).group_by(Document.name))
-    queries = {"suggestions": base.add_columns(func.count()).where(Coder.kind == "machine",
+    machine = machine_name(coder if blind_mode(project) else None)
+    queries = {"suggestions": base.add_columns(func.count()).where(Coder.name == machine,
                                                                   Coding.status == "suggested")}
     if coder:
         mine = base.where(Coder.name == coder)

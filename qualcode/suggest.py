@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from qualcode import autocode, calibration, scoring
+from qualcode.access import blind_mode
 from qualcode.codes import CodeTree
 from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
@@ -36,6 +37,7 @@ REASON_CHARS = 90
 class Scope:
     documents: list[str] = field(default_factory=list)   # names; empty = all
     include_moderator: bool = False
+    coder: str | None = None      # blind coding: learn from this coder's decisions only, suggest to them only
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Corpus:
     spans: list[tuple[int, int]]              # (start, end) per segment, to write codings without a lookup
     decisions: dict[int, dict[int, bool]]     # code column → {row: positive?}
     decided: set[tuple[int, int]]             # (segment id, code id) a human already settled
+    owner: str | None = None                  # whose own machine writes the suggestions (blind coding)
 
 
 def _short(text: str) -> str:
@@ -69,9 +72,10 @@ def load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[
                            .where(Segment.document_id.in_(docs.keys()))
                            .order_by(Segment.document_id, Segment.order)).all()
     human = aliased(Coder)
+    whose = human.kind == "human" if scope.coder is None else human.name == scope.coder
     coded = session.execute(select(Coding.segment_id, Coding.code_id, Coding.status)
                             .join(human, human.id == Coding.coder_id)
-                            .where(human.kind == "human", Coding.segment_id.is_not(None),
+                            .where(whose, human.project_id == project_id, Coding.segment_id.is_not(None),
                                    Coding.code_id.in_(code_ids))).all()
     decided_segments = {s for s, _, _ in coded}
     column = {cid: j for j, cid in enumerate(code_ids)}
@@ -89,7 +93,7 @@ def load_corpus(session: Session, project_id: int, scope: Scope, code_ids: list[
                                      for r in keep], dtype=bool),
                   document_ids=[r.document_id for r in keep], spans=[(r.start, r.end) for r in keep],
                   decisions=decisions,
-                  decided={(s, c) for s, c, _ in coded})
+                  decided={(s, c) for s, c, _ in coded}, owner=scope.coder)
 
 
 def target_precision(project) -> float:
@@ -113,14 +117,32 @@ def group_candidates(tree: CodeTree, leaves: list) -> list[tuple]:
     return [c for c in candidates if len(c[1]) >= 2]
 
 
-def machine_coder(session: Session, project_id: int, engine: str) -> Coder:
-    coder = session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == MACHINE_CODER)).first()
+def machine_name(owner: str | None = None) -> str:
+    """The shared machine coder's name, or the name of one coder's own machine under blind coding."""
+    return MACHINE_CODER if owner is None else f"{MACHINE_CODER} for {owner}"
+
+
+def machine_coder(session: Session, project_id: int, engine: str, owner: str | None = None) -> Coder:
+    """The machine coder that writes suggestions: shared, or `owner`'s own (trained on their decisions only)."""
+    name = machine_name(owner)
+    coder = session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == name)).first()
     if coder is None:
-        coder = Coder(project_id=project_id, name=MACHINE_CODER, kind="machine", engine=engine, settings={})
+        coder = Coder(project_id=project_id, name=name, kind="machine", engine=engine,
+                      settings={} if owner is None else {"for": owner})
         session.add(coder)
         session.flush()
     coder.engine = engine
     return coder
+
+
+def _owned(project, scope: Scope) -> Scope:
+    """Under blind coding every run is one coder's: their decisions teach it, only they see its suggestions."""
+    if not blind_mode(project):
+        return Scope(scope.documents, scope.include_moderator)
+    if not scope.coder:
+        raise QualcodeError("blind coding is on: auto-code for one coder (--coder NAME), so that the machine "
+                            "learns from that coder's decisions only")
+    return scope
 
 
 def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None, min_score: float | None = None,
@@ -134,6 +156,7 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
         project = find_project(session)
         if project is None:
             raise QualcodeError("the project is empty: import transcripts first")
+        scope = _owned(project, scope)
         tree = CodeTree(session, project)
         codes = coded_leaves(tree)
         if not codes:
@@ -217,7 +240,7 @@ def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tup
     scoped = [s for s, inside in zip(corpus.segment_ids, corpus.in_scope) if inside]
     with store.write() as session:
         project = get_project(session)
-        coder = machine_coder(session, project.id, engine)
+        coder = machine_coder(session, project.id, engine, corpus.owner)
         coder.settings = {**coder.settings, **state}  # the queue, calibrations and groups of this run
         decision = aliased(Coding)
         for chunk in range(0, len(scoped), DELETE_CHUNK):
@@ -239,16 +262,24 @@ def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tup
     return len(rows)
 
 
-def pending_suggestions(session: Session, document: str | None = None) -> list[dict]:
+def _reader_machine(project, coder: str | None) -> str:
+    """Whose machine a reader sees: their own under blind coding (which needs a name), else the shared one."""
+    if blind_mode(project) and not coder:
+        raise QualcodeError("blind coding is on: say whose suggestions to list (--coder NAME)")
+    return machine_name(coder if blind_mode(project) else None)
+
+
+def pending_suggestions(session: Session, document: str | None = None, coder: str | None = None) -> list[dict]:
     """The machine's suggestions nobody has decided on, best first within each segment."""
     project = find_project(session)
     if project is None:
         return []
+    machine = _reader_machine(project, coder)
     tree = CodeTree(session, project)
     decision = aliased(Coding)
     query = (select(Coding, Document.name, Document.text).join(Coder, Coder.id == Coding.coder_id)
              .join(Document, Document.id == Coding.document_id)
-             .where(Coder.project_id == project.id, Coder.kind == "machine", Coding.status == "suggested",
+             .where(Coder.project_id == project.id, Coder.name == machine, Coding.status == "suggested",
                     ~select(decision.id).where(decision.based_on_id == Coding.id).exists())
              .order_by(Document.id, Coding.start, Coding.score.desc()))
     if document:
@@ -258,16 +289,19 @@ def pending_suggestions(session: Session, document: str | None = None) -> list[d
             for c, name, text in session.execute(query)]
 
 
-def next_to_code(session: Session, limit: int = 10, document: str | None = None) -> list[dict]:
-    """"What to code next": the last run's most uncertain segments that no human has decided on yet."""
+def next_to_code(session: Session, limit: int = 10, document: str | None = None,
+                 coder: str | None = None) -> list[dict]:
+    """"What to code next": the last run's most uncertain segments that no human (under blind coding:
+    that coder) has decided on yet."""
     project = find_project(session)
     machine = project and session.scalars(select(Coder).where(Coder.project_id == project.id,
-                                                              Coder.name == MACHINE_CODER)).first()
+                                                              Coder.name == _reader_machine(project, coder))).first()
     if machine is None:
         return []
     human = aliased(Coder)
+    whose = human.kind == "human" if not blind_mode(project) else human.name == coder
     decided = set(session.scalars(select(Coding.segment_id).join(human, human.id == Coding.coder_id)
-                                  .where(human.kind == "human", human.project_id == project.id)))
+                                  .where(whose, human.project_id == project.id)))
     queue = [(s, u, c) for s, u, c in machine.settings.get("queue", []) if s not in decided]
     rows = {seg.id: (seg, doc) for seg, doc in session.execute(
         select(Segment, Document).join(Document).where(Segment.id.in_([s for s, _, _ in queue])))}

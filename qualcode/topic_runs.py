@@ -47,6 +47,7 @@ class TopicOptions:
     window: Window | None = field(default_factory=Window)  # None: each segment on its own
     reduce_outliers: bool = False
     guided: bool = False
+    coders: set[str] | None = None    # whose codings count as "coded" (blind coding: one's own); None: all
 
     def scope(self) -> dict:
         return {"documents": sorted(self.documents), "uncoded_only": self.uncoded_only,
@@ -83,14 +84,17 @@ def attribute_value(key: str, document: dict, participant: dict) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _human_codes(session: Session, project_id: int, rows: list) -> dict[int, set[int]]:
-    """Segment id → codes of human codings (manual or accepted) whose span overlaps it."""
+def _human_codes(session: Session, project_id: int, rows: list, coders: set[str] | None = None
+                 ) -> dict[int, set[int]]:
+    """Segment id → codes of human codings (manual or accepted) whose span overlaps it; only the codings
+    of `coders` when given (blind coding: a coder's own)."""
     human = aliased(Coder)
+    whose = human.kind == "human" if coders is None else human.name.in_(coders)
     spans: dict[int, list[tuple[int, int, int]]] = {}
     for doc, start, end, code in session.execute(
             select(Coding.document_id, Coding.start, Coding.end, Coding.code_id)
             .join(human, human.id == Coding.coder_id)
-            .where(human.project_id == project_id, human.kind == "human", Coding.status.in_(POSITIVE))):
+            .where(human.project_id == project_id, whose, Coding.status.in_(POSITIVE))):
         spans.setdefault(doc, []).append((start, end, code))
     return {r.id: {code for start, end, code in spans.get(r.document_id, ()) if start < r.end and r.start < end}
             for r in rows if r.document_id in spans}
@@ -109,7 +113,7 @@ def load_corpus(session: Session, project_id: int, options: TopicOptions) -> Cor
                            .outerjoin(Participant, Participant.id == Turn.participant_id)
                            .where(Segment.document_id.in_(docs))
                            .order_by(Segment.document_id, Segment.order)).all()
-    codes_on = _human_codes(session, project_id, rows)
+    codes_on = _human_codes(session, project_id, rows, options.coders)
 
     def wanted(r) -> bool:
         if r.role == "moderator" or (options.documents and docs[r.document_id].name not in options.documents):
@@ -269,7 +273,8 @@ def run_topics_table(session: Session, run_id: int) -> pd.DataFrame:
                           "label": t.label} for t in rows], columns=["topic", "size", "keywords", "label"])
 
 
-def describe_run(store: Store, run_id: int, embedder: Embedder | None = None) -> dict:
+def describe_run(store: Store, run_id: int, embedder: Embedder | None = None,
+                 coders: set[str] | None = None) -> dict:
     """A stored run as `run_topics` reported it: its topics with keywords, quotes and the three nearest
     codes. The codes are today's codebook and `covers` counts today's human codings (so a run can be
     read again after coding); vectors come from the embedding cache, the model loads only for new texts."""
@@ -282,7 +287,7 @@ def describe_run(store: Store, run_id: int, embedder: Embedder | None = None) ->
                                       TopicAssignment.topic_id)
                                .join(TopicAssignment, TopicAssignment.segment_id == Segment.id)
                                .where(TopicAssignment.run_id == run_id).order_by(Segment.id)).all()
-        codes_on = _human_codes(session, project.id, rows)
+        codes_on = _human_codes(session, project.id, rows, coders)
         embedder = embedder or LazyEmbedder(run.parameters.get("model") or project_model(session, project))
         codebook = _code_prototypes(store, embedder, session, project)
         header = {"run": run.id, "created_at": run.created_at.isoformat(), "parameters": run.parameters,
@@ -333,8 +338,9 @@ def suggested_name(topic_id: int, keywords: list[str]) -> str:
     return name[:1].upper() + name[1:] if name else f"Topic {topic_id}"
 
 
-def promote_topic(store: Store, run_id: int, topic_id: int, name: str) -> dict:
-    """Create a code (path `name`) drafted from the topic and suggest it for the topic's segments."""
+def promote_topic(store: Store, run_id: int, topic_id: int, name: str, owner: str | None = None) -> dict:
+    """Create a code (path `name`) drafted from the topic and suggest it for the topic's segments (to
+    `owner` alone under blind coding: their own machine writes them)."""
     with store.write() as session:
         project = get_project(session, create=False)
         _run(session, run_id)
@@ -348,7 +354,7 @@ def promote_topic(store: Store, run_id: int, topic_id: int, name: str) -> dict:
                       "Rewrite this definition before relying on the code.")
         code = add_code(session, project, name, definition=definition,
                         examples=[text[s] for s in topic.representative[:PROMOTE_EXAMPLES] if s in text])
-        coder = machine_coder(session, project.id, ENGINE)
+        coder = machine_coder(session, project.id, ENGINE, owner)
         reason = f"topic {topic_id} of run {run_id} ({', '.join(topic.keywords[:3]) or 'no keywords'})"
         session.add_all(Coding(coder_id=coder.id, code_id=code.id, document_id=s.document_id, segment_id=s.id,
                                start=s.start, end=s.end, status="suggested", reason=reason) for s in segments)

@@ -23,7 +23,7 @@ from qualcode.errors import QualcodeError
 from qualcode.exclusivity import resolve_groups
 from qualcode.model import Coder, Coding, Project
 from qualcode.store import record
-from qualcode.suggest import MACHINE_CODER, POSITIVE, TARGET_SETTING, coded_leaves, group_candidates
+from qualcode.suggest import POSITIVE, TARGET_SETTING, coded_leaves, group_candidates, machine_name
 
 LAST_N = 50          # suggestions per code the track record looks back over
 TARGET_RANGE = (0.5, 1.0)   # a target precision must be at least the first and below the second
@@ -82,21 +82,23 @@ class GroupState:
         return self.parent or "top level"
 
 
-def machine(session: Session, project: Project) -> Coder | None:
+def machine(session: Session, project: Project, owner: str | None = None) -> Coder | None:
+    """The shared machine coder, or `owner`'s own under blind coding (`suggest.machine_name`)."""
     return session.scalars(select(Coder).where(Coder.project_id == project.id,
-                                               Coder.name == MACHINE_CODER)).first()
+                                               Coder.name == machine_name(owner))).first()
 
 
-def _settings(session: Session, project: Project) -> dict:
-    coder = machine(session, project)
+def _settings(session: Session, project: Project, owner: str | None = None) -> dict:
+    coder = machine(session, project, owner)
     return coder.settings if coder is not None else {}
 
 
-def track_record(session: Session, project: Project, last_n: int = LAST_N) -> dict[int, dict]:
+def track_record(session: Session, project: Project, last_n: int = LAST_N, owner: str | None = None
+                 ) -> dict[int, dict]:
     """Per code id: of the machine's last `last_n` suggestions of the code that a person decided, how many
     were accepted and rejected, and the observed precision (accepted / decided; None when none). Codes
     without a decided suggestion are absent."""
-    coder = machine(session, project)
+    coder = machine(session, project, owner)
     if coder is None:
         return {}
     suggestion, decision, human = aliased(Coding), aliased(Coding), aliased(Coder)
@@ -118,20 +120,22 @@ def track_record(session: Session, project: Project, last_n: int = LAST_N) -> di
             for code_id, (a, r) in counts.items()}
 
 
-def calibration_of(session: Session, project: Project) -> dict[int, dict]:
+def calibration_of(session: Session, project: Project, owner: str | None = None) -> dict[int, dict]:
     """Per code id: the machine's calibration at its last run (threshold, precision, learning, decisions,
     engine); empty before the first run."""
-    return {int(code_id): cal for code_id, cal in _settings(session, project).get("calibration", {}).items()}
+    return {int(code_id): cal for code_id, cal in _settings(session, project, owner).get("calibration", {}).items()}
 
 
-def exclusive_groups_report(session: Session, project: Project) -> list[str]:
+def exclusive_groups_report(session: Session, project: Project, owner: str | None = None) -> list[str]:
     """The last run's one-line descriptions of the exclusive code groups."""
-    return list(_settings(session, project).get("groups", []))
+    return list(_settings(session, project, owner).get("groups", []))
 
 
-def code_trust(session: Session, project: Project, last_n: int = LAST_N) -> dict[int, Trust]:
-    """Per code id with a calibration or a track record: both together."""
-    estimates, records = calibration_of(session, project), track_record(session, project, last_n)
+def code_trust(session: Session, project: Project, last_n: int = LAST_N, owner: str | None = None
+               ) -> dict[int, Trust]:
+    """Per code id with a calibration or a track record: both together (of `owner`'s machine under blind coding)."""
+    estimates = calibration_of(session, project, owner)
+    records = track_record(session, project, last_n, owner)
     fields = ("threshold", "precision", "learning", "decisions", "engine")
     return {code_id: Trust(**{k: v for k, v in estimates.get(code_id, {}).items() if k in fields},
                            accepted=records.get(code_id, {}).get("accepted", 0),
@@ -139,10 +143,10 @@ def code_trust(session: Session, project: Project, last_n: int = LAST_N) -> dict
             for code_id in sorted(estimates.keys() | records.keys())}
 
 
-def code_table(session: Session, project: Project, last_n: int = LAST_N) -> list[dict]:
+def code_table(session: Session, project: Project, last_n: int = LAST_N, owner: str | None = None) -> list[dict]:
     """One row per live code the machine suggests or has suggested, in codebook order, for the Auto-code page."""
     tree = CodeTree(session, project)
-    trust = code_trust(session, project, last_n)
+    trust = code_trust(session, project, last_n, owner)
     return [{"code": tree.path(code), "threshold": t.threshold, "estimated precision": t.precision,
              "learning": t.learning, "decisions": t.decisions, "engine": t.engine, "track record": t.record(),
              "observed precision": t.observed}
@@ -161,11 +165,14 @@ def set_target_precision(session: Session, project: Project, value: float, actor
     return float(value)
 
 
-def _decisions(session: Session, project: Project, column: dict[int, int]) -> dict[int, dict[int, bool]]:
-    """Human codings on segments as the auto-coder reads them: {code column: {segment id: positive?}}."""
+def _decisions(session: Session, project: Project, column: dict[int, int], owner: str | None = None
+               ) -> dict[int, dict[int, bool]]:
+    """Human codings on segments as the auto-coder reads them: {code column: {segment id: positive?}};
+    only `owner`'s under blind coding."""
+    whose = Coder.kind == "human" if owner is None else Coder.name == owner
     rows = session.execute(select(Coding.segment_id, Coding.code_id, Coding.status)
                            .join(Coder, Coder.id == Coding.coder_id)
-                           .where(Coder.project_id == project.id, Coder.kind == "human",
+                           .where(Coder.project_id == project.id, whose,
                                   Coding.segment_id.is_not(None), Coding.code_id.in_(column.keys()))
                            .order_by(Coding.id))
     decisions: dict[int, dict[int, bool]] = {}
@@ -174,7 +181,7 @@ def _decisions(session: Session, project: Project, column: dict[int, int]) -> di
     return decisions
 
 
-def exclusive_groups(session: Session, project: Project) -> list[GroupState]:
+def exclusive_groups(session: Session, project: Project, owner: str | None = None) -> list[GroupState]:
     """The groups of two or more sibling leaf codes the auto-coder considers, with what holds for each now:
     `CodeTree.exclusive_groups` resolved against the decisions so far, as the next run will resolve them."""
     tree = CodeTree(session, project)
@@ -182,7 +189,7 @@ def exclusive_groups(session: Session, project: Project) -> list[GroupState]:
     column = {c.id: j for j, c in enumerate(leaves)}
     candidates = group_candidates(tree, leaves)
     groups = resolve_groups([(columns, declared) for _, columns, declared in candidates],
-                            _decisions(session, project, column))
+                            _decisions(session, project, column, owner))
     names = [tree.path(c) for c in leaves]
     return [GroupState(parent.id if parent else None, tree.path(parent) if parent else None,
                        [names[j] for j in group.columns], group.declared, group.exclusive, group.inferred,

@@ -17,7 +17,7 @@ from qualcode.store import find_project
 from qualcode.suggest import Scope, run_autocode, target_precision
 from qualcode.track_record import (LAST_N, TARGET_RANGE, GroupState, code_table, exclusive_groups,
                                    exclusive_groups_report, set_target_precision)
-from qualcode.ui.state import coder_name, store, write_project
+from qualcode.ui.state import coder_name, machine_owner, store, write_project
 
 ENGINE_HELP = {"auto": "zero-shot from the codebook, blended with what human decisions taught it",
                "zero-shot": "from the codebook only: definitions, criteria and examples",
@@ -75,9 +75,10 @@ def _groups(groups: list[GroupState], last_run: list[str]) -> None:
 def _learned(current: Project) -> None:
     """Per code: threshold, estimated and observed precision; the target; the exclusive groups."""
     with store().read() as session:
-        rows = code_table(session, current)
-        groups = exclusive_groups(session, current)
-        last_run = exclusive_groups_report(session, current)
+        owner = machine_owner()
+        rows = code_table(session, current, owner=owner)
+        groups = exclusive_groups(session, current, owner)
+        last_run = exclusive_groups_report(session, current, owner)
     st.subheader("What the machine learned")
     low, high = TARGET_RANGE
     target, _ = st.columns([1, 3])
@@ -118,7 +119,7 @@ def render() -> None:
         moderator = right.checkbox("Include the moderator's turns")
         started = st.form_submit_button("Start auto-coding", type="primary", icon=":material/auto_awesome:")
     if started:
-        _run(engine, Scope(documents=documents, include_moderator=moderator), min_score)
+        _run(engine, Scope(documents=documents, include_moderator=moderator, coder=coder_name()), min_score)
         with store().read() as session:
             progress = document_progress(session, current, coder_name())
     st.dataframe([{"document": name, "suggestions": progress.get(name, {}).get("suggestions", 0),

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
-
 from qualcode import analysis
+from qualcode.access import Viewer, visible_coders
+from qualcode.coding import human_coder_names
 from qualcode.codes import code_rows, to_codebook
 from qualcode.errors import QualcodeError
-from qualcode.model import Coder
 from qualcode.quotes import ACCEPTED, CONSENSUS, QuoteSet, coded_quotes
 from qualcode.store import find_project, get_project
-from qualcode.ui.state import WARN, store
+from qualcode.ui.state import WARN, store, viewer
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,14 +26,16 @@ _BUILT = "export.built"
 
 # ---- calls into qualcode/ (also what the tests call) ----
 
-def coder_choices() -> list[str]:
-    """'accepted', 'consensus' when it exists, then every human coder by name."""
+def coder_choices(who: Viewer) -> list[str]:
+    """'accepted', 'consensus' when it exists, then every human coder by name — under blind coding, a
+    coder's own name only."""
     with store().read() as session:
         project = find_project(session)
         if project is None:
             return [ACCEPTED]
-        names = [c.name for c in session.scalars(select(Coder).where(Coder.project_id == project.id,
-                                                                     Coder.kind == "human").order_by(Coder.id))]
+        if (visible := visible_coders(project, who)) is not None:
+            return sorted(visible)
+        names = human_coder_names(session, project)
     return [ACCEPTED] + ([CONSENSUS] if CONSENSUS in names else []) + [n for n in names if n != CONSENSUS]
 
 
@@ -233,13 +234,21 @@ def _analysis_tab(coders: list[str], paths: list[str]) -> None:
 
 def render() -> None:
     st.header("Export")
-    coders, paths = coder_choices(), code_paths()
-    report, tables, refi, analyse = st.tabs(["Word report", "Tables", "REFI-QDA", "Analysis"])
-    with report:
+    who = viewer()
+    coders, paths = coder_choices(who), code_paths()
+    if not coders:
+        st.info("Blind coding is on: your exports hold your own codings, and you have none yet.")
+        return
+    with store().read() as session:
+        everyone = visible_coders(get_project(session, create=False), who) is None
+    names = ["Word report", "Tables", *(["REFI-QDA"] if everyone else []), "Analysis"]  # a project holds all
+    tabs = dict(zip(names, st.tabs(names)))
+    with tabs["Word report"]:
         _report_tab(coders, paths)
-    with tables:
+    with tabs["Tables"]:
         _tables_tab(coders, paths)
-    with refi:
-        _refi_tab()
-    with analyse:
+    with tabs["Analysis"]:
         _analysis_tab(coders, paths)
+    if everyone:
+        with tabs["REFI-QDA"]:
+            _refi_tab()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from qualcode.access import CODER, Viewer, check_person_name
+from qualcode.access import CODER, Viewer, blind_mode, check_person_name, visible_coders
 from qualcode.coding import coder_named
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
@@ -78,6 +78,21 @@ def viewer() -> Viewer:
 def coder_name() -> str | None:
     """The name this session codes under (see `viewer`)."""
     return viewer().name
+
+
+def visible() -> set[str] | None:
+    """The coders whose codings this session may see (`access.visible_coders`); None for all."""
+    who = viewer()
+    with store().read() as session:
+        project = find_project(session)
+        return visible_coders(project, who) if project is not None else None
+
+
+def machine_owner() -> str | None:
+    """Under blind coding, this session's coder, whose own machine suggests to them; else None (shared)."""
+    with store().read() as session:
+        project = find_project(session)
+        return coder_name() if project is not None and blind_mode(project) else None
 
 
 def _session_actor() -> str | None:

@@ -17,7 +17,7 @@ from qualcode.store import find_project, last_change
 from qualcode.topic_charts import prevalence_heatmap, sizes_chart
 from qualcode.topic_runs import (TopicOptions, describe_run, list_runs, merge_topics, prevalence, promote_topic,
                                  run_topics, run_topics_table, scope_attributes, suggested_name, topic_quotes)
-from qualcode.ui.state import WARN, attempt, flash, store
+from qualcode.ui.state import WARN, attempt, flash, machine_owner, store, visible
 
 RUN_KEY = "topic_run"        # the run picker's key, and the query parameter that keeps it across refreshes
 NEW = "topics.new"
@@ -39,15 +39,16 @@ def _runs() -> list[dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _described(url: str, run_id: int, changes: int | None) -> dict:
+def _described(url: str, run_id: int, changes: int | None, coders: frozenset[str] | None) -> dict:
     """describe_run, again only after a change anywhere in the store (every change appends an Event)."""
-    return describe_run(store(), run_id)
+    return describe_run(store(), run_id, coders=None if coders is None else set(coders))
 
 
 def _describe(run_id: int) -> dict:
     with store().read() as session:
         changes = last_change(session)
-    return _described(store().url, run_id, changes)
+    seen = visible()
+    return _described(store().url, run_id, changes, None if seen is None else frozenset(seen))
 
 
 def _promote(run_id: int, topic_id: int, key: str) -> None:
@@ -56,7 +57,7 @@ def _promote(run_id: int, topic_id: int, key: str) -> None:
     if not name:
         flash("Name the code first", WARN)
         return
-    result = attempt(promote_topic, store(), run_id, topic_id, name)
+    result = attempt(promote_topic, store(), run_id, topic_id, name, machine_owner())
     if result:
         flash(f"Added the code '{result['code']}' with {result['suggestions']} suggestions to review on the "
               f"Code page (topic {topic_id} of run {run_id})")
@@ -122,7 +123,8 @@ def _new_run(names: list[str], attributes: dict[str, list[str]], first: bool) ->
     st.caption("The moderator's turns are never in scope; they still give context.")
     options = TopicOptions(documents=documents, attribute=attribute, uncoded_only=uncoded,
                            min_topic_size=int(size) if size else None, seed=int(seed),
-                           window=Window() if context else None, reduce_outliers=outliers, guided=guided)
+                           window=Window() if context else None, reduce_outliers=outliers, guided=guided,
+                           coders=visible())
     bar = st.progress(0.0, text="Embedding segments (the model loads on first use)…")
 
     def advance(done: int, total: int) -> None:
