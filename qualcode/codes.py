@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.codebook import PATH_SEPARATOR, Codebook, CodebookError, CodeSpec
 from qualcode.errors import QualcodeError
-from qualcode.model import Code, Coding, Project, new_guid
+from qualcode.model import Code, Coder, Coding, Project, new_guid
 from qualcode.store import atomic, record
 
 SPEC_FIELDS = ("definition", "include", "exclude", "examples", "counter_examples", "color", "tags", "translations",
@@ -87,10 +87,13 @@ class CodeTree:
         visit(None)
         return groups
 
-    def coding_counts(self) -> dict[int, int]:
-        rows = self.session.execute(select(Coding.code_id, func.count()).join(Code)
-                                    .where(Code.project_id == self.project.id).group_by(Coding.code_id))
-        return {code_id: n for code_id, n in rows}
+    def coding_counts(self, coders: set[str] | None = None) -> dict[int, int]:
+        """Codings per code id: every coder's, or only those of `coders` (blind coding: one's own)."""
+        query = (select(Coding.code_id, func.count()).join(Code)
+                 .where(Code.project_id == self.project.id).group_by(Coding.code_id))
+        if coders is not None:
+            query = query.join(Coder, Coder.id == Coding.coder_id).where(Coder.name.in_(coders))
+        return {code_id: n for code_id, n in self.session.execute(query)}
 
     def subtree_codings(self, code: Code, counts: dict[int, int]) -> int:
         """Codings on a code and all its descendants."""
@@ -336,10 +339,11 @@ def merge_codes(session: Session, project: Project, source_path: str, target_pat
     return result
 
 
-def code_rows(session: Session, project: Project, include_archived: bool = False) -> list[dict]:
-    """Every code, parents first, as the `codebook show --json` rows."""
+def code_rows(session: Session, project: Project, include_archived: bool = False,
+              coders: set[str] | None = None) -> list[dict]:
+    """Every code, parents first, as the `codebook show --json` rows (counting only `coders`' codings if given)."""
     tree = CodeTree(session, project)
-    counts = tree.coding_counts()
+    counts = tree.coding_counts(coders)
     rows = []
 
     def visit(parent: Code | None) -> None:
@@ -371,11 +375,15 @@ def to_codebook(session: Session, project: Project) -> Codebook:
                     codes=specs(None))
 
 
-def usage_by_path(session: Session, project: Project) -> dict[str, dict[str, int]]:
-    """Per code path: its codings by status (suggested, accepted, rejected, manual), for the codebook view."""
+def usage_by_path(session: Session, project: Project, coders: set[str] | None = None) -> dict[str, dict[str, int]]:
+    """Per code path: its codings by status (suggested, accepted, rejected, manual), for the codebook view;
+    only those of `coders` when given."""
     tree = CodeTree(session, project)
-    rows = session.execute(select(Coding.code_id, Coding.status, func.count()).join(Code)
-                           .where(Code.project_id == project.id).group_by(Coding.code_id, Coding.status))
+    query = (select(Coding.code_id, Coding.status, func.count()).join(Code)
+             .where(Code.project_id == project.id).group_by(Coding.code_id, Coding.status))
+    if coders is not None:
+        query = query.join(Coder, Coder.id == Coding.coder_id).where(Coder.name.in_(coders))
+    rows = session.execute(query)
     usage: dict[str, dict[str, int]] = {}
     for code_id, status, n in rows:
         usage.setdefault(tree.path(tree.by_id[code_id]), {})[status] = n

@@ -14,7 +14,8 @@ from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
 from qualcode.export.refi_codebook import to_qdc
 from qualcode.store import find_project, get_project
-from qualcode.ui.state import WARN, attempt, flash, store, write_project
+from qualcode.suggest import machine_name
+from qualcode.ui.state import WARN, attempt, flash, store, visible, write_project
 
 TOP = "(top level)"
 
@@ -162,10 +163,12 @@ def _load() -> None:
 
 def render() -> None:
     st.title("Codebook")
+    seen = visible()      # blind coding: a coder counts their own codings and their own machine's suggestions
+    coders = None if seen is None else seen | {machine_name(name) for name in seen}
     with store().read() as session:
         current = find_project(session)
-        rows = code_rows(session, current, include_archived=True) if current else []
-        usage = usage_by_path(session, current) if current else {}
+        rows = code_rows(session, current, include_archived=True, coders=coders) if current else []
+        usage = usage_by_path(session, current, coders) if current else {}
         book = to_codebook(session, current) if current and rows else None
     active = [r for r in rows if not r["archived"]]
     tree_tab, add_tab, load_tab = st.tabs([":material/account_tree: Codes", ":material/add: Add a code",

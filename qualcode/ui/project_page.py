@@ -14,11 +14,12 @@ from qualcode.documents import get_document, list_documents
 from qualcode.embed import PACKAGED_MODELS, default_model_for
 from qualcode.model import Code
 from qualcode.model_choice import current_switch, model_status, start_switch
+from qualcode.access import can_lead
 from qualcode.review import blind_mode, document_progress, set_blind_mode
 from qualcode.store import find_project, get_project, resolve_url
 from qualcode.ui import upload
 from qualcode.ui.editing import table_editor
-from qualcode.ui.state import attempt, coder_name, flash, store
+from qualcode.ui.state import WARN, attempt, coder_name, flash, store, viewer, write_project
 
 LANGUAGES = ("ru", "kk", "en")
 MODEL_SOURCES = {"project": "set for this project", "environment": "set by $QUALCODE_EMBEDDING_MODEL",
@@ -100,13 +101,17 @@ def _details(names: list[str]) -> None:
 
 
 def _settings(blind: bool) -> None:
+    lead = can_lead(viewer())
+
     def toggle() -> None:
-        with store().write() as session:
-            set_blind_mode(session, get_project(session, create=False), st.session_state["project.blind"],
-                           coder_name())
-    st.toggle("Blind coding", value=blind, key="project.blind", on_change=toggle,
-              help="Each coder sees only their own codings (and the machine's suggestions): for independent "
-                   "double coding before agreement is measured.")
+        if not can_lead(viewer()):                   # the widget is disabled too; this is the rule
+            flash("Only a lead switches blind coding", WARN)
+            return
+        write_project(set_blind_mode, st.session_state["project.blind"], coder_name())
+    st.toggle("Blind coding", value=blind, key="project.blind", on_change=toggle, disabled=not lead,
+              help="Each coder sees only their own codings (and their own machine's suggestions): for "
+                   "independent double coding before agreement is measured." +
+                   ("" if lead else " Only a lead switches it."))
 
 
 @st.fragment(run_every=1.0)
