@@ -5,4 +5,5 @@ import streamlit as st
 from qualcode.ui.pages import navigation
 
 st.set_page_config(page_title="QualCode", layout="wide")
-st.navigation(navigation()).run()
+pages, position = navigation()
+st.navigation(pages, position=position).run()

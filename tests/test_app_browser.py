@@ -1,5 +1,6 @@
 """The Streamlit app in Debian's Chromium, driven by Playwright, against `streamlit run` on a free port:
-import through the upload preview, accept a machine suggestion with the keyboard, reload, see it kept."""
+import through the upload preview, accept a machine suggestion with the keyboard, reload, see it kept;
+on a team server, log in, reload, stay logged in, log out."""
 
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ from sqlalchemy import select
 from qualcode.codebook import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.ingest.importer import ImportOptions, import_files
+from qualcode.members import add_member
 from qualcode.model import Coding, Document
 from qualcode.review import load_review
 from qualcode.store import Store, get_project
 from qualcode.suggest import run_autocode
-from tests.review_fixture import DATA, DOCUMENT, HOSTILE, TRANSCRIPT
+from tests.review_fixture import DATA, DOCUMENT, HOSTILE, PORTAL as PORTAL_TEXT, TRANSCRIPT
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,8 +55,13 @@ def project(tmp_path_factory) -> Store:
 
 @pytest.fixture(scope="module")
 def app_url(project):
+    yield from _serve(project.url)
+
+
+def _serve(db_url: str):
+    """`streamlit run app.py` on a free port over this database, until the generator is closed."""
     port = _free_port()
-    env = {**os.environ, "QUALCODE_DB": project.url, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "QUALCODE_DB": db_url, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.port", str(port), "--server.headless", "true",
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
@@ -140,3 +147,40 @@ def test_transcript_markup_is_shown_literally(app_url, page, project):
     assert page.locator("a[href='http://x']").count() == 0
     assert page.locator(".katex").count() == 0
     page.screenshot(path=str(SHOTS / "markup.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def team_url(tmp_path_factory):
+    """A team server: the review group with a lead and a coder, blind coding on."""
+    from tests.review_fixture import review_project
+    store = review_project(tmp_path_factory.mktemp("team"))
+    with store.write() as session:
+        project = get_project(session)
+        add_member(session, project, "Lena", "lead", "lead-pass-1")
+        add_member(session, project, "Әсел", "coder", "әсел-құпия-1")
+        project.settings = {**project.settings, "blind": True}
+    yield from _serve(store.url)
+    store.close()
+
+
+def test_a_team_server_asks_for_a_login_and_a_reload_keeps_it(team_url, page):
+    page.goto(f"{team_url}/code?coder=Lena")
+    name = page.get_by_role("textbox", name="Name")
+    expect(name).to_be_visible(timeout=60_000)
+    assert page.get_by_role("link", name="Code").count() == 0          # no navigation before a login
+    assert page.get_by_text(PORTAL_TEXT).count() == 0
+    name.fill("Әсел")
+    page.get_by_role("textbox", name="Password").fill("әсел-құпия-1")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Logged in as Әсел", exact=False)).to_be_visible(timeout=60_000)
+    token = next(c for c in page.context.cookies() if c["name"] == "login_token")
+    assert token["sameSite"] == "Strict" and "Әсел" not in token["value"]
+    page.reload()
+    expect(page.get_by_text("Logged in as Әсел", exact=False)).to_be_visible(timeout=60_000)
+    assert page.get_by_role("link", name="Agreement").count() == 0     # a lead's page
+    page.screenshot(path=str(SHOTS / "team.png"), full_page=True)
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("textbox", name="Password")).to_be_visible(timeout=30_000)
+    page.reload()
+    expect(page.get_by_role("textbox", name="Password")).to_be_visible(timeout=60_000)   # the cookie went with the logout
+    assert page.get_by_text("Logged in as", exact=False).count() == 0

@@ -58,17 +58,15 @@ def _pages() -> list[tuple[str, str, st.Page]]:
 
 
 PAGES = _pages()
-LOGIN = [st.Page(framed(login.render), title="Log in", icon=":material/login:", url_path="login", default=True)]
-
-
-def navigation() -> dict[str, list] | list:
-    """The pages this browser session may open now: the login page alone until someone logs in,
-    a lead's pages only for a lead."""
+def navigation() -> tuple[dict[str, list], str]:
+    """The pages this browser session may open now, and where the menu goes. Before a login every
+    page draws only the login form (so an address like /code asks for it too) and the menu is hidden;
+    a lead's pages are listed for a lead only."""
     who = viewer()
     if needs_login(who):
-        return LOGIN
+        return {"": [page for _, _, page in PAGES]}, "hidden"
     sections: dict[str, list] = {}
     for section, module, page in PAGES:
         if module not in LEAD_ONLY or can_lead(who):
             sections.setdefault(section, []).append(page)
-    return sections
+    return sections, "sidebar"
