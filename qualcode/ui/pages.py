@@ -51,22 +51,24 @@ def framed(render: Callable[[], None]) -> Callable[[], None]:
 
 
 def _pages() -> list[tuple[str, str, st.Page]]:
-    """(section, module, page) for every page, in navigation order."""
+    """(section, module, page) for every page, in navigation order; made anew for each run, because
+    Streamlit's navigation takes over the page objects it is given."""
     return [(section, module, st.Page(framed(importlib.import_module(f"qualcode.ui.{module}").render), title=title,
                                       icon=icon, url_path=url_path, default=index == 0))
             for index, (section, module, title, icon, url_path) in enumerate(SEAMS)]
 
 
-PAGES = _pages()
+
+
 def navigation() -> tuple[dict[str, list], str]:
     """The pages this browser session may open now, and where the menu goes. Before a login every
     page draws only the login form (so an address like /code asks for it too) and the menu is hidden;
     a lead's pages are listed for a lead only."""
     who = viewer()
     if needs_login(who):
-        return {"": [page for _, _, page in PAGES]}, "hidden"
+        return {"": [page for _, _, page in _pages()]}, "hidden"
     sections: dict[str, list] = {}
-    for section, module, page in PAGES:
+    for section, module, page in _pages():
         if module not in LEAD_ONLY or can_lead(who):
             sections.setdefault(section, []).append(page)
     return sections, "sidebar"
