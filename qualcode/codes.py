@@ -375,6 +375,12 @@ def to_codebook(session: Session, project: Project) -> Codebook:
                     codes=specs(None))
 
 
+def active_code_count(session: Session, project: Project) -> int:
+    """Codes not archived: the figure the Project page shows."""
+    return session.scalar(select(func.count(Code.id)).where(Code.project_id == project.id,
+                                                            Code.archived.is_(False)))
+
+
 def usage_by_path(session: Session, project: Project, coders: set[str] | None = None) -> dict[str, dict[str, int]]:
     """Per code path: its codings by status (suggested, accepted, rejected, manual), for the codebook view;
     only those of `coders` when given."""

@@ -39,6 +39,12 @@ def human_coder_names(session: Session, project: Project) -> list[str]:
                                 .order_by(Coder.name)))
 
 
+def coders_with_kind(session: Session, project: Project) -> list[tuple[str, str]]:
+    """(name, kind) of every coder in the project, people first, then machines, by name."""
+    return [(c.name, c.kind) for c in session.scalars(
+        select(Coder).where(Coder.project_id == project.id).order_by(Coder.kind, Coder.name))]
+
+
 def coding_snapshot(coding: Coding) -> dict:
     return {"coder_id": coding.coder_id, "code_id": coding.code_id, "document_id": coding.document_id,
             "segment_id": coding.segment_id, "start": coding.start, "end": coding.end, "status": coding.status,

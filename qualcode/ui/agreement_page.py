@@ -7,12 +7,11 @@ from io import BytesIO
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import select
 
 from qualcode.agreement import STATISTICS, agreement_report, methods_paragraph
+from qualcode.coding import coders_with_kind
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
-from qualcode.model import Coder
 from qualcode.store import find_project, get_project
 from qualcode.team import (
     CONSENSUS,
@@ -32,8 +31,7 @@ def _coders() -> list[tuple[str, str]]:
         current = find_project(session)
         if current is None:
             return []
-        return [(c.name, c.kind) for c in session.scalars(
-            select(Coder).where(Coder.project_id == current.id).order_by(Coder.kind, Coder.name))]
+        return coders_with_kind(session, current)
 
 
 def _report(names: list[str], unit: str) -> dict:

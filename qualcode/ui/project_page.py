@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import func, select
 
 from qualcode.attributes import (ROLES, add_participant_attribute, apply_edits, changed_cells, participant_table,
                                  set_document_attributes, update_participant)
+from qualcode.codes import active_code_count
 from qualcode.display import markdown_escape
 from qualcode.documents import get_document, list_documents
 from qualcode.embed import PACKAGED_MODELS, default_model_for
-from qualcode.model import Code
 from qualcode.model_choice import current_switch, model_status, start_switch
 from qualcode.access import can_lead
 from qualcode.review import blind_mode, document_progress, set_blind_mode
@@ -168,8 +167,7 @@ def _embedding_model() -> None:
 def render() -> None:
     with store().read() as session:
         current = find_project(session)
-        codes = session.scalar(select(func.count(Code.id)).where(Code.project_id == current.id,
-                                                                 Code.archived.is_(False))) if current else 0
+        codes = active_code_count(session, current) if current else 0
     if current is None:
         st.title("Project")
         st.caption(markdown_escape(f"Database: {resolve_url()}"))
