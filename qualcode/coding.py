@@ -17,12 +17,17 @@ from qualcode.store import atomic, record
 HUMAN_STATUSES = ("accepted", "rejected", "manual")
 
 
+def find_coder(session: Session, project_id: int, name: str) -> Coder | None:
+    """The project's coder (human or machine) of this name, if there is one: the one lookup by name."""
+    return session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == name)).first()
+
+
 def coder_named(session: Session, project: Project, name: str, create: bool = True) -> Coder:
     """A human coder by name (created on first use)."""
     name = name.strip()
     if not name:
         raise QualcodeError("a coder needs a name")
-    coder = session.scalars(select(Coder).where(Coder.project_id == project.id, Coder.name == name)).first()
+    coder = find_coder(session, project.id, name)
     if coder is None:
         if not create:
             raise QualcodeError(f"no coder named '{name}'")

@@ -22,6 +22,7 @@ from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
 from qualcode.learned import NgramFeatures
 from qualcode.model_choice import project_model
+from qualcode.coding import find_coder
 from qualcode.model import Coder, Coding, Document, Participant, Segment, Turn, utcnow
 from qualcode.store import Store, find_project, get_project, record
 
@@ -125,7 +126,7 @@ def machine_name(owner: str | None = None) -> str:
 def machine_coder(session: Session, project_id: int, engine: str, owner: str | None = None) -> Coder:
     """The machine coder that writes suggestions: shared, or `owner`'s own (trained on their decisions only)."""
     name = machine_name(owner)
-    coder = session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == name)).first()
+    coder = find_coder(session, project_id, name)
     if coder is None:
         coder = Coder(project_id=project_id, name=name, kind="machine", engine=engine,
                       settings={} if owner is None else {"for": owner})
@@ -294,8 +295,7 @@ def next_to_code(session: Session, limit: int = 10, document: str | None = None,
     """"What to code next": the last run's most uncertain segments that no human (under blind coding:
     that coder) has decided on yet."""
     project = find_project(session)
-    machine = project and session.scalars(select(Coder).where(Coder.project_id == project.id,
-                                                              Coder.name == _reader_machine(project, coder))).first()
+    machine = project and find_coder(session, project.id, _reader_machine(project, coder))
     if machine is None:
         return []
     human = aliased(Coder)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.agreement import Ratings, disagreements
 from qualcode.codes import CodeTree
-from qualcode.coding import apply_code, coder_named, remove_coding
+from qualcode.coding import apply_code, coder_named, find_coder, remove_coding
 from qualcode.errors import QualcodeError
 from qualcode.files import read_csv_rows
 from qualcode.model import Coder, Coding, Document, Project, Segment
@@ -30,7 +30,7 @@ APPLIED = ("manual", "accepted")
 
 
 def _coder(session: Session, project: Project, name: str) -> Coder:
-    coder = session.scalars(select(Coder).where(Coder.project_id == project.id, Coder.name == name)).first()
+    coder = find_coder(session, project.id, name)
     if coder is None:
         known = session.scalars(select(Coder.name).where(Coder.project_id == project.id)).all()
         raise QualcodeError(f"no coder named '{name}' (coders: {', '.join(known) or 'none yet'})")
@@ -199,7 +199,7 @@ def _segment_for(session: Session, docs: dict[str, Document], row: dict, by_span
 def reconciliation_queue(session: Session, project: Project, coder_names: list[str]) -> list[dict]:
     """Segment-level disagreements with their text and whether the consensus coder settled them."""
     ratings = project_ratings(session, project, coder_names, "segment")
-    consensus = session.scalars(select(Coder).where(Coder.project_id == project.id, Coder.name == CONSENSUS)).first()
+    consensus = find_coder(session, project.id, CONSENSUS)
     settled = set(consensus.settings.get("settled", [])) if consensus is not None else set()
     texts = {s.id: (d.name, d.text[s.start:s.end]) for s, d in session.execute(
         select(Segment, Document).join(Document).where(Segment.id.in_([r["unit"] for r in disagreements(ratings)])))}

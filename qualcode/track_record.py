@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from qualcode.codes import CodeTree
 from qualcode.errors import QualcodeError
 from qualcode.exclusivity import resolve_groups
+from qualcode.coding import find_coder
 from qualcode.model import Coder, Coding, Project
 from qualcode.store import record
 from qualcode.suggest import POSITIVE, TARGET_SETTING, coded_leaves, group_candidates, machine_name
@@ -84,8 +85,7 @@ class GroupState:
 
 def machine(session: Session, project: Project, owner: str | None = None) -> Coder | None:
     """The shared machine coder, or `owner`'s own under blind coding (`suggest.machine_name`)."""
-    return session.scalars(select(Coder).where(Coder.project_id == project.id,
-                                               Coder.name == machine_name(owner))).first()
+    return find_coder(session, project.id, machine_name(owner))
 
 
 def _settings(session: Session, project: Project, owner: str | None = None) -> dict:

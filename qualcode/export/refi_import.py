@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from qualcode import segment
 from qualcode.codebook import PATH_SEPARATOR, Codebook, CodeSpec
 from qualcode.codes import SPEC_FIELDS, CodeTree, set_book_exclusive, snapshot
-from qualcode.coding import coder_named, coding_snapshot
+from qualcode.coding import coder_named, coding_snapshot, find_coder
 from qualcode.errors import IngestError, QualcodeError
 from qualcode.export.refi_read import Case, Package, Reader, Source
 from qualcode.ingest import speakers
@@ -73,7 +73,7 @@ def _coders(session: Session, project: Project, package: Package) -> dict[str | 
     coders: dict[str | None, Coder] = {}
     for guid, (name, meta) in package.users.items():
         if meta.get("kind") == "machine":
-            coder = session.scalars(select(Coder).where(Coder.project_id == project.id, Coder.name == name)).first()
+            coder = find_coder(session, project.id, name)
             if coder is None:
                 coder = Coder(project_id=project.id, name=name, kind="machine", engine=meta.get("engine"), settings={})
                 session.add(coder)
