@@ -25,3 +25,59 @@ def test_no_sql_in_the_ui():
     offenders = {path: modules for path, modules in offenders.items()
                  if [m for m in modules if m != "sqlalchemy.orm"]}
     assert not offenders, f"pages build queries themselves: {offenders} (put them in qualcode/)"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(QUALCODE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _graph() -> dict[str, set[str]]:
+    """qualcode module → the qualcode modules it imports (at any depth in the file, functions included)."""
+    paths = {_module_name(p): p for p in QUALCODE.rglob("*.py") if "migrations" not in p.parts}
+    graph = {}
+    for name, path in paths.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("qualcode"):
+                base = node.module
+                # `from qualcode.cli import team` imports the module qualcode.cli.team
+                targets.update(f"{base}.{a.name}" if f"{base}.{a.name}" in paths else base for a in node.names)
+            elif isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names if a.name.startswith("qualcode"))
+        graph[name] = {t for t in targets if t in paths and t != name}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, as the list of modules around it, or None (depth-first search)."""
+    state: dict[str, int] = {}          # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycle_among_modules():
+    graph = _graph()
+    assert "qualcode.cli.team" in graph["qualcode.cli"] and "qualcode.store" in graph["qualcode.cli.common"]
+    assert _cycle(graph) is None, " → ".join(_cycle(graph))

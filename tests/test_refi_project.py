@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from qualcode import cli_refi
+from qualcode.cli import refi as cli_refi
 from qualcode.codebook import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, set_memo

@@ -19,7 +19,8 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select
 
-from qualcode import cli_topics, topics
+from qualcode import topics
+from qualcode.cli import topics as cli_topics
 from qualcode.codes import CodeTree
 from qualcode.coding import apply_code, coder_named, decide
 from qualcode.context import Layout, Window, context_vectors

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from qualcode.cli.common import emit
+
 
 def _print_import(result: dict) -> None:
     for doc in result["documents"]:
@@ -21,12 +23,11 @@ def _print_import(result: dict) -> None:
 
 
 def cmd_import_project(args) -> int:
-    from qualcode.cli import _emit
     from qualcode.export.refi_import import import_qdpx
     from qualcode.store import Store
 
     result = import_qdpx(Store(args.db), Path(args.file))
-    _emit(result, args.json, _print_import)
+    emit(result, args.json, _print_import)
     return 0
 
 

@@ -10,20 +10,11 @@ import os
 import sys
 from pathlib import Path
 
+from qualcode.cli.common import emit, open_store
 from qualcode.errors import QualcodeError
 
 FORMATS = ("docx", "xlsx", "csv", "qdpx", "qdc")
 TABLES = ("frequencies", "crosstab", "cooccurrence")
-
-
-def _open(args):
-    from qualcode.store import Store
-    return Store(args.db)
-
-
-def _emit(data, as_json, human):
-    from qualcode.cli import _emit as emit
-    emit(data, as_json, human)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -46,15 +37,15 @@ def export_other(fmt: str, out: Path, args) -> int:
     """The REFI-QDA formats: the whole project as .qdpx, or the codebook as .qdc."""
     if fmt == "qdpx":
         from qualcode.export.refi_project import export_qdpx
-        export_qdpx(_open(args), out)
+        export_qdpx(open_store(args), out)
     else:
         from qualcode.codes import to_codebook
         from qualcode.export.refi_codebook import to_qdc
         from qualcode.store import get_project
-        with _open(args).read() as session:
+        with open_store(args).read() as session:
             book = to_codebook(session, get_project(session, create=False))
         _write(out, to_qdc(book))
-    _emit({"files": [str(out)]}, args.json, lambda r: print(f"wrote {out}", file=sys.stderr))
+    emit({"files": [str(out)]}, args.json, lambda r: print(f"wrote {out}", file=sys.stderr))
     return 0
 
 
@@ -66,7 +57,7 @@ def cmd_export(args) -> int:
     from qualcode.quotes import coded_quotes
 
     files: dict[Path, bytes] = {}
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         if args.format == "docx":
             from qualcode.export.docx import ReportOptions, build_report
             options = ReportOptions(group_by=args.group_by or "code", max_quotes=args.max_quotes,
@@ -86,7 +77,7 @@ def cmd_export(args) -> int:
     for path, data in files.items():
         _write(path, data)
     result = {"files": [str(p) for p in files], "quotes": len(quoteset.quotes), "coder": args.coder}
-    _emit(result, args.json, lambda r: print(f"wrote {', '.join(r['files'])} ({r['quotes']} quotes, "
+    emit(result, args.json, lambda r: print(f"wrote {', '.join(r['files'])} ({r['quotes']} quotes, "
                                              f"coder: {r['coder']})", file=sys.stderr))
     return 0
 
@@ -102,7 +93,7 @@ def cmd_analyse(args) -> int:
 
     if args.table == "crosstab" and not args.by:
         raise QualcodeError("crosstab needs --by ATTRIBUTE (e.g. --by type, --by document:site, --by document)")
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         quoteset = coded_quotes(session, args.coder, args.codes)
     if args.table == "frequencies":
         frame = analysis.frequencies(quoteset)
@@ -128,7 +119,7 @@ def cmd_analyse(args) -> int:
         hidden = len(frame) - len(shown)
         if hidden:
             print(f"codes without quotes not shown: {hidden} (--all shows them)", file=sys.stderr)
-    _emit(result, args.json, human)
+    emit(result, args.json, human)
     return 0
 
 

@@ -11,7 +11,7 @@ import getpass
 import os
 
 from qualcode.access import ROLES
-from qualcode.cli import _emit, _open
+from qualcode.cli.common import emit, open_store
 from qualcode.errors import QualcodeError
 
 
@@ -39,10 +39,10 @@ def cmd_members_add(args) -> int:
     from qualcode.store import get_project
 
     password = None if args.oidc_subject and os.environ.get("QUALCODE_PASSWORD") is None else _password(args.name)
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         member = _describe(add_member(session, get_project(session), args.name, args.role, password,
                                       args.oidc_subject))
-    _emit(member, args.json, lambda m: print(f"added {m['name']} ({m['role']}); the app now asks everyone "
+    emit(member, args.json, lambda m: print(f"added {m['name']} ({m['role']}); the app now asks everyone "
                                              f"to log in"))
     return 0
 
@@ -51,7 +51,7 @@ def cmd_members_list(args) -> int:
     from qualcode.members import list_members
     from qualcode.store import find_project
 
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         project = find_project(session)
         members = [_describe(m) for m in list_members(session, project)] if project else []
 
@@ -63,16 +63,16 @@ def cmd_members_list(args) -> int:
             if m["oidc_subject"]:
                 login = f"{login} + provider" if login else "provider"
             print(f"{m['name']:<24} {m['role']:<6} {login}")
-    _emit(members, args.json, human)
+    emit(members, args.json, human)
     return 0
 
 
 def _change(args, operation, done: str) -> int:
     from qualcode.store import get_project
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         result = operation(session, get_project(session, create=False))
-    _emit(result, args.json, lambda r: print(done.format(**r)))
+    emit(result, args.json, lambda r: print(done.format(**r)))
     return 0
 
 
@@ -101,9 +101,9 @@ def cmd_blind(args) -> int:
     from qualcode.review import set_blind_mode
     from qualcode.store import get_project
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         set_blind_mode(session, get_project(session), args.state == "on")
-    _emit({"blind": args.state == "on"}, args.json,
+    emit({"blind": args.state == "on"}, args.json,
           lambda r: print("blind coding on: each coder sees only their own codings" if r["blind"]
                           else "blind coding off: coders see each other's codings"))
     return 0

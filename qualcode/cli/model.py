@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qualcode.cli import _emit, _open
+from qualcode.cli.common import emit, open_store
 
 SOURCES = {"project": "the project's setting", "environment": "$QUALCODE_EMBEDDING_MODEL",
            "default": "the default for its languages"}
@@ -11,14 +11,14 @@ SOURCES = {"project": "the project's setting", "environment": "$QUALCODE_EMBEDDI
 def cmd_model_show(args) -> int:
     from qualcode.model_choice import model_status
 
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         status = model_status(session)
 
     def human(s: dict) -> None:
         print(f"{s['model']}  ({SOURCES[s['source']]}; languages: {', '.join(s['languages']) or 'none yet'})")
         for model, n in s["cached"].items():
             print(f"  cached  {model}: {n} of {s['texts']} texts")
-    _emit(status, args.json, human)
+    emit(status, args.json, human)
     return 0
 
 
@@ -27,13 +27,13 @@ def cmd_model_set(args) -> int:
     from qualcode.progress import step_bar
 
     with step_bar(f"embedding with {args.name}") as advance:  # the project keeps its model until all are done
-        report = switch_model(_open(args), args.name, progress=advance)
+        report = switch_model(open_store(args), args.name, progress=advance)
 
     def human(r: dict) -> None:
         kept = f"; the vectors of {r['previous']} stay cached" if r["previous"] != r["model"] else ""
         print(f"the project now uses {r['model']} ({SOURCES[r['source']]}): {r['texts']} texts, "
               f"{r['encoded']} newly encoded in {r['seconds']} s{kept}")
-    _emit(report, args.json, human)
+    emit(report, args.json, human)
     return 0
 
 

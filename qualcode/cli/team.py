@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qualcode.cli import _emit, _open
+from qualcode.cli.common import emit, open_store
 from qualcode.errors import QualcodeError
 from qualcode.files import read_csv_rows
 
@@ -40,14 +40,14 @@ def cmd_agreement(args) -> int:
             raise QualcodeError("give --data CODINGS.csv, or --coders A B … on a project")
         from qualcode.store import get_project
         from qualcode.team import project_ratings
-        with _open(args).read() as session:
+        with open_store(args).read() as session:
             ratings = project_ratings(session, get_project(session, create=False), args.coders, args.unit)
         notes, unit = [], args.unit
     report = agreement_report(ratings, bootstrap=args.bootstrap)
     report["notes"] = notes + report["notes"]
     report["unit"] = unit
     report["methods"] = methods_paragraph(report, f"{unit}s")
-    _emit(report, args.json, _print_report)
+    emit(report, args.json, _print_report)
     return 0
 
 
@@ -55,9 +55,9 @@ def cmd_coders(args) -> int:
     from qualcode.store import get_project
     from qualcode.team import assign_documents
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         names = assign_documents(session, get_project(session, create=False), args.name, args.document)
-    _emit({"coder": args.name, "documents": names}, args.json,
+    emit({"coder": args.name, "documents": names}, args.json,
           lambda r: print(f"{r['coder']} codes: {', '.join(r['documents'])}"))
     return 0
 
@@ -66,9 +66,9 @@ def cmd_codings_import(args) -> int:
     from qualcode.store import get_project
     from qualcode.team import import_codings
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         report = import_codings(session, get_project(session, create=False), Path(args.file), args.coder)
-    _emit(report, args.json, lambda r: print(f"{r['added']} codings added for {r['coder']} ({r['rows']} rows)"))
+    emit(report, args.json, lambda r: print(f"{r['added']} codings added for {r['coder']} ({r['rows']} rows)"))
     return 0
 
 
@@ -76,7 +76,7 @@ def cmd_disagreements(args) -> int:
     from qualcode.store import get_project
     from qualcode.team import reconciliation_queue
 
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         queue = reconciliation_queue(session, get_project(session, create=False), args.coders)
 
     def human(items):
@@ -87,7 +87,7 @@ def cmd_disagreements(args) -> int:
             print(f"[{mark}] segment {i['unit']} ({i['document']}): {i['text'][:80]}")
             for coder, codes in i["codes"].items():
                 print(f"      {coder}: {', '.join(codes) if codes else '—'}")
-    _emit(queue, args.json, human)
+    emit(queue, args.json, human)
     return 0
 
 
@@ -95,10 +95,10 @@ def cmd_resolve(args) -> int:
     from qualcode.store import get_project
     from qualcode.team import resolve
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         chosen = resolve(session, get_project(session, create=False), args.segment, args.coders, args.take,
                          args.code)
-    _emit({"segment": args.segment, "codes": chosen}, args.json,
+    emit({"segment": args.segment, "codes": chosen}, args.json,
           lambda r: print(f"segment {r['segment']}: consensus = {', '.join(r['codes']) or 'no code'}"))
     return 0
 

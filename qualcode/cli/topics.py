@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import sys
 
-
-def _open(args):
-    from qualcode.store import Store
-    return Store(args.db)
-
-
-def _emit(data, as_json, human):
-    from qualcode.cli import _emit as emit
-    emit(data, as_json, human)
+from qualcode.cli.common import emit, open_store
 
 
 def _print_topics(report: dict) -> None:
@@ -40,15 +32,15 @@ def cmd_topics(args) -> int:
                            window=None if args.no_context else Window(), reduce_outliers=args.reduce_outliers,
                            guided=args.guided)
     with step_bar("embedding segments") as advance:
-        report = run_topics(_open(args), options, progress=advance)
-    _emit(report, args.json, _print_topics)
+        report = run_topics(open_store(args), options, progress=advance)
+    emit(report, args.json, _print_topics)
     return 0
 
 
 def cmd_topic_runs(args) -> int:
     from qualcode.topic_runs import list_runs
 
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         runs = list_runs(session)
 
     def human(rows):
@@ -57,15 +49,15 @@ def cmd_topic_runs(args) -> int:
             merged = f", merged from run {r['parameters']['merged']['run']}" if "merged" in r["parameters"] else ""
             print(f"run {r['run']}  {r['created_at'][:19]}  {r['segments']} segments, {r['topics']} topics, "
                   f"seed {r['parameters']['seed']}, scope {scope or 'all'}{merged}")
-    _emit(runs, args.json, human)
+    emit(runs, args.json, human)
     return 0
 
 
 def cmd_topic_promote(args) -> int:
     from qualcode.topic_runs import promote_topic
 
-    result = promote_topic(_open(args), args.run, args.topic, args.name)
-    _emit(result, args.json, lambda r: print(f"added code {r['code']} with {r['suggestions']} suggestions "
+    result = promote_topic(open_store(args), args.run, args.topic, args.name)
+    emit(result, args.json, lambda r: print(f"added code {r['code']} with {r['suggestions']} suggestions "
                                              f"to review (`qualcode suggestions`)"))
     return 0
 
@@ -73,21 +65,21 @@ def cmd_topic_promote(args) -> int:
 def cmd_topic_merge(args) -> int:
     from qualcode.topic_runs import merge_topics
 
-    report = merge_topics(_open(args), args.run, args.topics)
-    _emit(report, args.json, _print_topics)
+    report = merge_topics(open_store(args), args.run, args.topics)
+    emit(report, args.json, _print_topics)
     return 0
 
 
 def cmd_topic_prevalence(args) -> int:
     from qualcode.topic_runs import prevalence
 
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         frame = prevalence(session, args.run, args.by)
 
     def human(_rows):
         table = frame.pivot_table(index=["topic", "keywords"], columns=args.by, values="share", fill_value=0)
         print(table.map(lambda v: f"{v:.0%}").to_string())
-    _emit(frame.to_dict(orient="records"), args.json, human)
+    emit(frame.to_dict(orient="records"), args.json, human)
     return 0
 
 

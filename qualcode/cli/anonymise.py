@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from qualcode.cli.common import emit, open_store
 from qualcode.deid.candidate import TYPES
 from qualcode.errors import QualcodeError
 
@@ -35,12 +36,11 @@ def _print_detections(rows: list[dict]) -> None:
 
 def cmd_detect(args) -> int:
     from qualcode.anonymize import detect
-    from qualcode.cli import _emit, _open
     from qualcode.progress import step_bar
 
     with step_bar("detecting") as advance:
-        rows = detect(_open(args), args.document, progress=advance)
-    _emit(rows, args.json, _print_detections)
+        rows = detect(open_store(args), args.document, progress=advance)
+    emit(rows, args.json, _print_detections)
     if not args.json:
         print(f"{sum(r['status'] == 'proposed' for r in rows)} proposals to review "
               "(`qualcode anonymise accept ID…` / `reject ID…`)", file=sys.stderr)
@@ -49,19 +49,17 @@ def cmd_detect(args) -> int:
 
 def cmd_review(args) -> int:
     from qualcode.anonymize import detection_rows
-    from qualcode.cli import _emit, _open
 
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         rows = detection_rows(session, _project(session), args.document, args.status)
-    _emit(rows, args.json, _print_detections)
+    emit(rows, args.json, _print_detections)
     return 0
 
 
 def cmd_decide(args) -> int:
     from qualcode.anonymize import CONFIDENT, accept_confident, decide
-    from qualcode.cli import _emit, _open
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         project = _project(session)
         if getattr(args, "all", False):
             if args.ids:
@@ -73,25 +71,23 @@ def cmd_decide(args) -> int:
                                 + (" or --all" if args.status == "accepted" else ""))
         else:
             report = {args.status: decide(session, project, args.ids, args.status, getattr(args, "replacement", None))}
-    _emit(report, args.json, lambda r: print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in r.items())))
+    emit(report, args.json, lambda r: print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in r.items())))
     return 0
 
 
 def cmd_add(args) -> int:
     from qualcode.anonymize import add_detection
-    from qualcode.cli import _emit, _open
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         row = add_detection(session, _project(session), args.document, args.start, args.end, args.type)
-    _emit(row, args.json, lambda r: _print_detections([r]))
+    emit(row, args.json, lambda r: _print_detections([r]))
     return 0
 
 
 def cmd_pseudonym(args) -> int:
     from qualcode import anonymize
-    from qualcode.cli import _emit, _open
 
-    store = _open(args)
+    store = open_store(args)
     if args.action == "list":
         with store.read() as session:
             rows = anonymize.pseudonym_rows(session, _project(session))
@@ -108,15 +104,14 @@ def cmd_pseudonym(args) -> int:
     def human(items):
         for r in items:
             print(f"{r['document']}\t{r['label']}\t{r['role']}\t{r['pseudonym'] or '(none yet)'}")
-    _emit(rows, args.json, human)
+    emit(rows, args.json, human)
     return 0
 
 
 def cmd_term(args) -> int:
     from qualcode.anonymize import add_terms, term_rows
-    from qualcode.cli import _emit, _open
 
-    store = _open(args)
+    store = open_store(args)
     if args.action == "list":
         with store.read() as session:
             rows = term_rows(session, _project(session))
@@ -129,15 +124,14 @@ def cmd_term(args) -> int:
     def human(items):
         for r in items:
             print(f"{r['action']}\t{r['type'] or '-'}\t{r['term']}")
-    _emit(rows, args.json, human)
+    emit(rows, args.json, human)
     return 0
 
 
 def cmd_apply(args) -> int:
     from qualcode.anonymize import apply
-    from qualcode.cli import _emit, _open
 
-    with _open(args).write() as session:
+    with open_store(args).write() as session:
         report = apply(session, _project(session))
 
     def human(r):
@@ -148,20 +142,19 @@ def cmd_apply(args) -> int:
         if r["undecided"]:
             print(f"warning: {r['undecided']} proposals are still undecided and stay as written "
                   "(`qualcode anonymise review --status proposed`)", file=sys.stderr)
-    _emit(report, args.json, human)
+    emit(report, args.json, human)
     return 0
 
 
 def cmd_show(args) -> int:
     from qualcode.anonymize import deidentified_text
-    from qualcode.cli import _emit, _open
     from qualcode.documents import get_document
 
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         view = deidentified_text(get_document(session, args.document))
     data = {"document": args.document, "text": view.text, "undecided": view.undecided,
             "replacements": [r.__dict__ for r in view.replacements]}
-    _emit(data, args.json, lambda d: print(d["text"]))
+    emit(data, args.json, lambda d: print(d["text"]))
     if view.undecided:
         print(f"warning: {view.undecided} undecided proposals are shown as written", file=sys.stderr)
     return 0
@@ -169,11 +162,10 @@ def cmd_show(args) -> int:
 
 def cmd_key_export(args) -> int:
     from qualcode.anonymize import key_file_bytes, key_rows
-    from qualcode.cli import _open
     from qualcode.files import write_atomically
 
     path = Path(args.file)
-    with _open(args).read() as session:
+    with open_store(args).read() as session:
         rows = key_rows(session, _project(session))
     write_atomically(path, key_file_bytes(rows, path))
     print(f"wrote {path} ({len(rows)} entries). It links real names to pseudonyms: keep it apart from the data.",
