@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from qualcode import autocode, scoring  # noqa: E402
 from qualcode.learned import NgramFeatures  # noqa: E402
-from qualcode.codebook import read_codebook_file  # noqa: E402
+from qualcode.codebook_files import read_codebook_file  # noqa: E402
 from qualcode.codes import load_codebook  # noqa: E402
 from qualcode.embed import DEFAULT_MODEL_ID, MINILM_MODEL_ID, load_embedder  # noqa: E402
 from qualcode.ingest.importer import ImportOptions, import_files  # noqa: E402

@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qualcode.codebook import read_codebook_file  # noqa: E402
+from qualcode.codebook_files import read_codebook_file  # noqa: E402
 from qualcode.embed import load_embedder  # noqa: E402
 from qualcode.evaluate import binary_scores, evaluate, label_matrix, read_items, stratified_split  # noqa: E402
 

@@ -29,7 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qualcode.codebook import Codebook, read_codebook_file  # noqa: E402
+from qualcode.codebook import Codebook  # noqa: E402
+from qualcode.codebook_files import read_codebook_file  # noqa: E402
 from qualcode.codes import CodeTree, load_codebook  # noqa: E402
 from qualcode.coding import coder_named, decide  # noqa: E402
 from qualcode.ingest.importer import ImportOptions, import_files  # noqa: E402

@@ -3,7 +3,8 @@
 A codebook file is hand-written, so validation points at the file and line
 of each problem and names the code by its path ("Access/Waiting time").
 Errors stop a load; warnings (a code without definition or examples) do not.
-The REFI-QDA `.qdc` form lives in `qualcode.export.refi_codebook`.
+The REFI-QDA `.qdc` form lives in `qualcode.export.refi_codebook`; `qualcode.codebook_files` reads
+either from a file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -330,28 +330,6 @@ def to_yaml(book: Codebook) -> str:
         data["exclusive"] = book.exclusive
     data["codes"] = [_code_to_dict(code) for code in book.codes]
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-
-
-def read_codebook_file(path: Path) -> tuple[Codebook, list[str]]:
-    """A YAML or REFI-QDA .qdc file → (codebook, warnings); errors name the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise CodebookError([f"{path}: cannot be read ({err.strerror})"]) from None
-    return read_codebook_bytes(data, str(path))
-
-
-def read_codebook_bytes(data: bytes, source: str) -> tuple[Codebook, list[str]]:
-    """A codebook's bytes (an upload) → (codebook, warnings); `source` is the file name, whose
-    extension tells .qdc from YAML."""
-    if source.lower().endswith(".qdc"):
-        from qualcode.export.refi_codebook import parse_qdc
-        return parse_qdc(data, source), []
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CodebookError([f"{source}: not UTF-8 text (save the codebook as UTF-8)"]) from None
-    return parse_yaml(text, source)
 
 
 def fields_from_form(definition: str, include: str, exclude: str, examples: str, counter_examples: str,

@@ -7,7 +7,7 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from qualcode.codebook import read_codebook_file
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.ingest.detect import FORMATS
 from qualcode.ingest.importer import ImportOptions, import_files
@@ -31,7 +31,7 @@ def build_demo(store: Store, transcripts: Path, codebooks: Path, say: Callable[[
     suggestions once (so the coding room opens with something to decide); say what happened."""
     with store.read() as session:
         existing = session.scalar(select(func.count(Document.id)))
-    lines = ([f"demo project already built ({existing} documents in {store.url}); reusing it"] if existing
+    lines = ([f"demo project already built ({existing} documents in {store.shown_url}); reusing it"] if existing
              else _import(store, transcripts, codebooks))
     return "\n".join(lines + _suggest(store, say))
 
@@ -41,7 +41,7 @@ def _import(store: Store, transcripts: Path, codebooks: Path) -> list[str]:
         get_project(session, DEMO_PROJECT).languages = ["ru", "kk", "en"]
     results = import_files(store, transcript_files(transcripts), ImportOptions())
     failed = [r.error for r in results if r.status == "error"]
-    lines = [f"demo project: imported {len(results) - len(failed)} of {len(results)} files into {store.url}"]
+    lines = [f"demo project: imported {len(results) - len(failed)} of {len(results)} files into {store.shown_url}"]
     lines += [f"  {message}" for message in failed]
     codebook = codebooks / DEMO_CODEBOOK
     if codebook.exists():

@@ -63,7 +63,7 @@ def sqlite_store(tmp_path):
 @pytest.fixture(scope="session")
 def shipped_db(tmp_path_factory) -> Path:
     """Two shipped English groups and the public-services codebook, every text embedded, topic run 1 stored."""
-    from qualcode.codebook import read_codebook_file
+    from qualcode.codebook_files import read_codebook_file
     from qualcode.codes import load_codebook
     from qualcode.embed import load_embedder
     from qualcode.ingest.importer import ImportOptions, import_files

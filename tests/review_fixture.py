@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from qualcode.codebook import read_codebook_file
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import CodeTree, load_codebook
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Coding, Document, Segment

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from qualcode.codebook import read_codebook_file
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named
 from qualcode.ingest.importer import ImportOptions, import_files

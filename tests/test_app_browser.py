@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
-from qualcode.codebook import read_codebook_file
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.members import add_member
@@ -24,7 +24,8 @@ from qualcode.model import Coding, Document
 from qualcode.review import load_review
 from qualcode.store import Store, get_project
 from qualcode.suggest import run_autocode
-from tests.review_fixture import DATA, DOCUMENT, HOSTILE, PORTAL as PORTAL_TEXT, TRANSCRIPT
+from tests.review_fixture import DATA, DOCUMENT, HOSTILE, TRANSCRIPT
+from tests.review_fixture import PORTAL as PORTAL_TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from qualcode import autocode, embed
-from qualcode.codebook import read_codebook_file
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, decide
 from qualcode.embed import MINILM_MODEL_ID, USE_MODEL_ID, LazyEmbedder, embed_texts, load_embedder

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.codebook import CodebookError, fields_from_form, read_codebook_bytes, to_yaml
+from qualcode.codebook import CodebookError, fields_from_form, to_yaml
+from qualcode.codebook_files import read_codebook_bytes
 from qualcode.codes import to_codebook, usage_by_path
 from qualcode.coding import coder_named, decide
 from qualcode.export.refi_codebook import to_qdc

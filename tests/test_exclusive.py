@@ -8,7 +8,8 @@ import pytest
 from alembic import command
 from sqlalchemy import select, text
 
-from qualcode.codebook import CodebookError, parse_yaml, read_codebook_file, to_yaml
+from qualcode.codebook import CodebookError, parse_yaml, to_yaml
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import BOOK_EXCLUSIVE, CodeTree, add_code, archive_code, load_codebook, set_exclusive, to_codebook
 from qualcode.errors import QualcodeError
 from qualcode.export.refi_codebook import describe, parse_qdc, read_description, to_qdc, validate_qdc

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from qualcode.cli import refi as cli_refi
-from qualcode.codebook import read_codebook_file
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, set_memo
 from qualcode.errors import QualcodeError

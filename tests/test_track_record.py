@@ -9,7 +9,7 @@ import math
 import pytest
 from sqlalchemy import select
 
-from qualcode.codebook import read_codebook_file
+from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import add_code, load_codebook, set_exclusive
 from qualcode.coding import apply_code, decide, undo_last
 from qualcode.errors import QualcodeError

@@ -59,7 +59,7 @@ def cmd_next(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from qualcode.codebook import read_codebook_file
+    from qualcode.codebook_files import read_codebook_file
     from qualcode.embed import load_embedder
     from qualcode.evaluate import evaluate, label_matrix, read_items
 

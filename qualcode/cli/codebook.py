@@ -20,7 +20,8 @@ def _print_load(report: dict) -> None:
 
 
 def cmd_codebook_load(args) -> int:
-    from qualcode.codebook import CodebookError, read_codebook_file
+    from qualcode.codebook import CodebookError
+    from qualcode.codebook_files import read_codebook_file
     from qualcode.codes import load_codebook
     from qualcode.store import get_project
 

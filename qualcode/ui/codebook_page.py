@@ -7,7 +7,8 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from qualcode.codebook import PATH_SEPARATOR, fields_from_form, read_codebook_bytes, to_yaml
+from qualcode.codebook import PATH_SEPARATOR, fields_from_form, to_yaml
+from qualcode.codebook_files import read_codebook_bytes
 from qualcode.codes import (add_code, archive_code, code_rows, load_codebook, merge_codes, move_code, rename_code,
                             to_codebook, update_code, usage_by_path)
 from qualcode.display import markdown_escape
