@@ -1,4 +1,4 @@
-"""The schema: one ORM class per entity of DESIGN.md, in one place.
+"""The schema: one ORM class per entity of ARCHITECTURE.md ("The data"), in one place.
 
 Offsets (`start`, `end`) are Unicode code points into `Document.text`, end
 exclusive. A machine suggestion and a human decision on it are separate
