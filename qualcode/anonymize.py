@@ -11,8 +11,6 @@ no other output. Every change is an Event.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections import defaultdict
@@ -28,6 +26,7 @@ from qualcode.deid.detect import Gazetteer, detect_text
 from qualcode.deid.names import canonical, inflects
 from qualcode.deid.view import DeidentifiedText, replace_spans
 from qualcode.errors import QualcodeError
+from qualcode.files import csv_bytes
 from qualcode.model import DeidTerm, Detection, Document, Participant, Project, PseudonymKey
 from qualcode.store import Store, atomic, find_project, record
 
@@ -476,10 +475,6 @@ def key_file_bytes(rows: list[dict], path: Path) -> bytes:
         return (json.dumps(rows, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if suffix != ".csv":
         raise QualcodeError(f"{path}: export the key to .csv or .json")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["kind", "type", "real", "pseudonym", "forms", "documents"])
-    for r in rows:
-        writer.writerow([r["kind"], r["type"], r["real"], r["pseudonym"] or "", " | ".join(r["forms"]),
-                         " | ".join(r["documents"])])
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes(["kind", "type", "real", "pseudonym", "forms", "documents"],
+                     [[r["kind"], r["type"], r["real"], r["pseudonym"] or "", " | ".join(r["forms"]),
+                       " | ".join(r["documents"])] for r in rows])

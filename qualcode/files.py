@@ -1,23 +1,41 @@
-"""Reading and writing the project's plain files: a clear line on failure, never half a file behind."""
+"""Reading and writing the project's plain files: a clear line on failure, never half a file behind,
+and CSV a spreadsheet shows but never evaluates."""
 
 from __future__ import annotations
 
 import csv
+import io
+import os
+import tempfile
 from pathlib import Path
 
 from qualcode.errors import QualcodeError
 
+# what makes Excel, LibreOffice or Sheets read a cell as a formula (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename over it; one clear error when the folder is not writable."""
+
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write `data` to `path` whole or not at all: a temporary file of its own in the same folder
+    (two writers never share one), flushed to disk, then renamed over the target. `mode` (e.g. 0o600
+    for the pseudonym key) is set before any byte is written. One clear line when it cannot be written."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp: str | None = None
     try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            if mode is not None:
+                os.fchmod(out.fileno(), mode)
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        tmp = None
     except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise QualcodeError(f"{path}: cannot be written ({err.strerror})") from None
+        raise QualcodeError(f"{path}: cannot be written ({err.strerror or err})") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def read_csv_rows(path: Path, required: tuple[str, ...] = ()) -> list[dict[str, str]]:
@@ -34,3 +52,22 @@ def read_csv_rows(path: Path, required: tuple[str, ...] = ()) -> list[dict[str, 
             return list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise QualcodeError(f"{path}: cannot be read as a UTF-8 CSV ({err})") from None
+
+
+def spreadsheet_text(value):
+    """A text cell that starts like a formula gets a leading ' so no spreadsheet evaluates it;
+    anything else (numbers too, negative ones included) is returned as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: list, rows: list[list]) -> bytes:
+    """A CSV for people: UTF-8 with a BOM (Excel then reads Cyrillic and Kazakh right), CRLF rows,
+    every text cell through `spreadsheet_text`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in [header, *rows]:
+        writer.writerow([spreadsheet_text(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+

@@ -9,19 +9,22 @@ transaction-scoped advisory lock. Readers never wait for writers.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
-import functools
+import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, ContextManager, Iterator, TypeVar
+from urllib.parse import unquote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode.errors import QualcodeError
@@ -43,6 +46,40 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
+_USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
+_BUSY_SQLSTATES = {"55P03", "40001", "40P01"}  # lock not available, serialization failure, deadlock
+
+
+def display_url(url: str) -> str:
+    """The URL as shown and logged: the password replaced by ***, even when the URL does not parse;
+    Cyrillic and Kazakh names as written, not percent-encoded."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a URL SQLAlchemy cannot read still must not leak
+        shown = _USERINFO_PASSWORD.sub(r"\1***@", url)
+    return unquote(_QUERY_PASSWORD.sub(r"\1***", shown))
+
+
+def _hide_secrets(text: str, url: str) -> str:
+    """A driver's message with the raw URL (and its password) taken out."""
+    text = text.replace(url, display_url(url))
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    return text.replace(str(password), "***") if password else text
+
+
+def _is_busy(err: BaseException) -> bool:
+    """SQLite past its busy timeout, or PostgreSQL past lock_timeout / a serialization failure."""
+    if not isinstance(err, DBAPIError):
+        return False
+    if getattr(err.orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return "database is locked" in str(err.orig) or "database table is locked" in str(err.orig)
+
+
 _actor_lookups: list[Callable[[], str | None]] = []
 
 
@@ -61,14 +98,14 @@ def current_actor() -> str:
     return os.environ.get("QUALCODE_USER") or getpass.getuser() or "unknown"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
@@ -86,10 +123,14 @@ def _configure_postgres(engine: Engine) -> None:
 
 
 class Store:
-    """A database: `write()` and `read()` give sessions inside one transaction."""
+    """A database: `write()` and `read()` give sessions inside one transaction.
 
-    def __init__(self, url: str | None = None, migrate: bool = True):
+    `busy_timeout` (seconds) is how long a writer waits for another before the one clear line
+    "the database … is busy"; on PostgreSQL it is the lock_timeout."""
+
+    def __init__(self, url: str | None = None, migrate: bool = True, busy_timeout: float = 60):
         self.url = resolve_url(url)
+        self.shown_url = display_url(self.url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             path = self.url.split("///", 1)[-1]
@@ -97,13 +138,15 @@ class Store:
                 parent = Path(path).parent
                 if not parent.exists():
                     raise QualcodeError(f"{path}: folder {parent} does not exist")
-            self.engine = create_engine(self.url, connect_args={"timeout": 60})
-            _configure_sqlite(self.engine)
+            self.engine = create_engine(self.url, connect_args={"timeout": busy_timeout})
+            _configure_sqlite(self.engine, busy_timeout)
         else:
             try:
-                self.engine = create_engine(self.url, pool_pre_ping=True)
+                self.engine = create_engine(self.url, pool_pre_ping=True, connect_args={
+                    "options": f"-c lock_timeout={int(busy_timeout * 1000)}"})
             except Exception as err:  # bad URL, missing driver
-                raise QualcodeError(f"cannot use database {self.url!r}: {err}") from None
+                raise QualcodeError(f"cannot use database {self.shown_url!r}: "
+                                    f"{_hide_secrets(str(err), self.url)}") from None
             _configure_postgres(self.engine)
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(self.engine.execution_options(qualcode_write=False),
@@ -124,7 +167,13 @@ class Store:
         except QualcodeError:
             raise
         except Exception as err:
-            raise QualcodeError(f"cannot open database {self.url}: {str(err).splitlines()[0]}") from None
+            if _is_busy(err):
+                raise self._busy() from None
+            first_line = _hide_secrets(str(err), self.url).splitlines()[0]
+            raise QualcodeError(f"cannot open database {self.shown_url}: {first_line}") from None
+
+    def _busy(self) -> QualcodeError:
+        return QualcodeError(f"the database {self.shown_url} is busy (another user is writing); try again")
 
     @staticmethod
     def _alembic_config() -> Config:
@@ -132,16 +181,24 @@ class Store:
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         return cfg
 
-    @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self) -> ContextManager[Session]:
         """A session in one serialised write transaction, committed on success."""
-        with self._writer() as session, session.begin():
-            yield session
+        return self._session(self._writer)
+
+    def read(self) -> ContextManager[Session]:
+        """A session in one read transaction; it never waits for writers."""
+        return self._session(self._reader)
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        with self._reader() as session, session.begin():
-            yield session
+    def _session(self, maker: sessionmaker) -> Iterator[Session]:
+        """One transaction; waiting past the busy timeout is one clear line, not a driver's traceback."""
+        try:
+            with maker() as session, session.begin():
+                yield session
+        except DBAPIError as err:
+            if _is_busy(err):
+                raise self._busy() from None
+            raise
 
     def close(self) -> None:
         self.engine.dispose()

@@ -253,7 +253,8 @@ def test_cli_review_apply_show_and_key(project, capsys, tmp_path):
     aigerim = next(r for r in rows if r["real"] == "Айгерим" and r["kind"] == "participant")
     assert aigerim["pseudonym"] == "Participant 1 (recipient, rural)"
     assert {"Айгеримой", "Айгерім-ге"} <= set(aigerim["forms"].split(" | "))
-    assert any(r["kind"] == "mention" and r["real"] == "+7 701 555 12 34" for r in rows)
+    # a CSV cell starting with + gets a leading quote, so no spreadsheet reads it as a formula
+    assert any(r["kind"] == "mention" and r["real"] == "'+7 701 555 12 34" for r in rows)
     code, _, err = run_cli(project, capsys, "key", "export", str(tmp_path / "key.txt"))
     assert code == 1 and ".csv or .json" in err
 

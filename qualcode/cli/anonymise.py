@@ -167,7 +167,7 @@ def cmd_key_export(args) -> int:
     path = Path(args.file)
     with open_store(args).read() as session:
         rows = key_rows(session, _project(session))
-    write_atomically(path, key_file_bytes(rows, path))
+    write_atomically(path, key_file_bytes(rows, path), mode=0o600)
     print(f"wrote {path} ({len(rows)} entries). It links real names to pseudonyms: keep it apart from the data.",
           file=sys.stderr)
     return 0

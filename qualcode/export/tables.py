@@ -4,18 +4,18 @@ CSV holds one table per file, so a CSV export is the long table plus sibling fil
 code × document matrix and one code × attribute matrix; an XLSX workbook holds them all, with
 a sheet per attribute. Both are UTF-8 (CSV with a BOM, so Excel reads Cyrillic and Kazakh
 right). Every text cell is written as text: a quote that starts with "=" or "-" must never
-turn into a spreadsheet formula.
+turn into a spreadsheet formula (XLSX: string cells; CSV: a leading ' as `files.spreadsheet_text` says).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
 import pandas as pd
 
 from qualcode import analysis
+from qualcode.files import csv_bytes
 from qualcode.quotes import QuoteSet, printable
 
 MATRIX_MEASURE = "segments"
@@ -76,11 +76,7 @@ def matrices(quoteset: QuoteSet, by: list[str]) -> dict[str, pd.DataFrame]:
 
 
 def _csv_bytes(header: list, rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(header, [[_cell(v) for v in row] for row in rows])
 
 
 def csv_tables(quoteset: QuoteSet, by: str | None = None) -> dict[str, bytes]:
@@ -102,32 +98,56 @@ def _sheet_title(label: str, used: set[str]) -> str:
     return title
 
 
-def xlsx_bytes(quoteset: QuoteSet) -> bytes:
-    """A workbook: Quotes, Frequencies, Co-occurrence, Code × document, and Code × every attribute."""
-    from openpyxl import Workbook
+def _sheet(book, used: set[str], label: str, header: list, rows: list[list]) -> None:
+    """One sheet, header frozen; every text cell a string cell, never a formula, whatever it starts with."""
     from openpyxl.cell import WriteOnlyCell
+
+    ws = book.create_sheet(_sheet_title(label, used))
+    ws.freeze_panes = "B2"
+    for values in [header, *rows]:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(ws, _cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        ws.append(cells)
+
+
+def _workbook_bytes(sheets: list[tuple[str, list, list[list]]]) -> bytes:
+    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     used: set[str] = set()
-
-    def sheet(label: str, header: list, rows: list[list]) -> None:
-        ws = book.create_sheet(_sheet_title(label, used))
-        ws.freeze_panes = "B2"
-        for values in [header, *rows]:
-            cells = []
-            for value in values:
-                cell = WriteOnlyCell(ws, _cell(value))
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-                cells.append(cell)
-            ws.append(cells)
-
-    columns, rows = _long_rows(quoteset)
-    sheet("Quotes", columns, [[row[c] for c in columns] for row in rows])
-    sheet("Frequencies", *_matrix_rows(analysis.frequencies(quoteset)))
-    sheet("Co-occurrence", *_matrix_rows(analysis.cooccurrence(quoteset)))
-    for label, frame in matrices(quoteset, quoteset.attributes()).items():
-        sheet(f"Code × {label}", *_matrix_rows(frame))
+    for label, header, rows in sheets:
+        _sheet(book, used, label, header, rows)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _frame_table(frame: pd.DataFrame) -> tuple[list[str], list[list]]:
+    """A pandas table's columns and rows (no index), missing values as empty cells."""
+    values = frame.astype(object).where(frame.notna(), None)
+    return [str(c) for c in frame.columns], values.values.tolist()
+
+
+def frame_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table a page shows, as a download: the same safe CSV as the exports."""
+    return _csv_bytes(*_frame_table(frame))
+
+
+def frame_xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+    """A table a page shows as a one-sheet workbook, text as string cells."""
+    return _workbook_bytes([(sheet, *_frame_table(frame))])
+
+
+def xlsx_bytes(quoteset: QuoteSet) -> bytes:
+    """A workbook: Quotes, Frequencies, Co-occurrence, Code × document, and Code × every attribute."""
+    columns, rows = _long_rows(quoteset)
+    sheets = [("Quotes", columns, [[row[c] for c in columns] for row in rows]),
+              ("Frequencies", *_matrix_rows(analysis.frequencies(quoteset))),
+              ("Co-occurrence", *_matrix_rows(analysis.cooccurrence(quoteset)))]
+    sheets += [(f"Code × {label}", *_matrix_rows(frame))
+               for label, frame in matrices(quoteset, quoteset.attributes()).items()]
+    return _workbook_bytes(sheets)

@@ -3,8 +3,6 @@ and the reconciliation queue of two coders. Thin: every number comes from qualco
 
 from __future__ import annotations
 
-from io import BytesIO
-
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +10,7 @@ from qualcode.agreement import STATISTICS, agreement_report, methods_paragraph
 from qualcode.coding import coders_with_kind
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
+from qualcode.export.tables import frame_csv_bytes, frame_xlsx_bytes
 from qualcode.store import find_project, get_project
 from qualcode.team import (
     CONSENSUS,
@@ -67,12 +66,6 @@ def _styled(frame: pd.DataFrame):
     return frame.style.map(_shade, subset=numeric).format(precision=3, na_rep="undefined")
 
 
-def _xlsx(frame: pd.DataFrame) -> bytes:
-    buffer = BytesIO()
-    frame.to_excel(buffer, index=False, sheet_name="agreement", engine="openpyxl")
-    return buffer.getvalue()
-
-
 def _statistics(names: list[str], unit: str) -> None:
     try:
         report = _report(names, unit)
@@ -87,9 +80,9 @@ def _statistics(names: list[str], unit: str) -> None:
     frame = _table(report)
     st.dataframe(_styled(frame), hide_index=True, width="stretch")
     left, right = st.columns(2)
-    left.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), "agreement.csv", "text/csv",
+    left.download_button("Download CSV", frame_csv_bytes(frame), "agreement.csv", "text/csv",
                          icon=":material/download:")
-    right.download_button("Download XLSX", _xlsx(frame), "agreement.xlsx",
+    right.download_button("Download XLSX", frame_xlsx_bytes(frame, "agreement"), "agreement.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:")
 

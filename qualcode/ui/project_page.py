@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from qualcode.access import can_lead
 from qualcode.attributes import (ROLES, add_participant_attribute, apply_edits, changed_cells, participant_table,
                                  set_document_attributes, update_participant)
 from qualcode.codes import active_code_count
@@ -13,9 +14,8 @@ from qualcode.display import markdown_escape
 from qualcode.documents import get_document, list_documents
 from qualcode.embed import PACKAGED_MODELS, default_model_for
 from qualcode.model_choice import current_switch, model_status, start_switch
-from qualcode.access import can_lead
 from qualcode.review import blind_mode, document_progress, set_blind_mode
-from qualcode.store import find_project, get_project, resolve_url
+from qualcode.store import display_url, find_project, get_project, resolve_url
 from qualcode.ui import upload
 from qualcode.ui.editing import table_editor
 from qualcode.ui.state import WARN, attempt, coder_name, flash, store, viewer, write_project
@@ -170,13 +170,14 @@ def render() -> None:
         codes = active_code_count(session, current) if current else 0
     if current is None:
         st.title("Project")
-        st.caption(markdown_escape(f"Database: {resolve_url()}"))
+        st.caption(markdown_escape(f"Database: {display_url(resolve_url())}"))
         _create_form()
         st.subheader("Import transcripts")
         upload.render()
         return
     st.title(markdown_escape(current.name))
-    st.caption(markdown_escape(f"Database: {resolve_url()} · languages: {', '.join(current.languages) or '—'}"))
+    st.caption(markdown_escape(f"Database: {display_url(resolve_url())} · "
+                               f"languages: {', '.join(current.languages) or '—'}"))
     rows = _documents_table(coder_name())
     figures = st.columns(5)
     for column, (label, value) in zip(figures, [

@@ -12,6 +12,7 @@ import streamlit as st
 from qualcode.context import Window
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
+from qualcode.export.tables import frame_csv_bytes
 from qualcode.documents import document_names
 from qualcode.store import find_project, last_change
 from qualcode.topic_charts import prevalence_heatmap, sizes_chart
@@ -227,7 +228,7 @@ def _charts(run_id: int, attributes: dict[str, list[str]]) -> None:
     shares.columns = [str(c) for c in shares.columns]
     st.dataframe(shares, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="percent") for c in shares.columns[2:]})
-    st.download_button("Download prevalence CSV", frame.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download prevalence CSV", frame_csv_bytes(frame),
                        f"topic_run_{run_id}_prevalence_by_{by}.csv", "text/csv", icon=":material/download:")
 
 
