@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import load_codebook
-from qualcode.ingest.detect import FORMATS
+from qualcode.ingest.formats import FORMATS
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.ingest.sidecar import is_sidecar
 from qualcode.model import Code, Coder, Coding, Document

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from qualcode.errors import IngestError
-from qualcode.ingest.detect import decode, normalize
+from qualcode.ingest.decoding import decode, normalize
 from qualcode.ingest.subtitles import parse_srt, parse_timestamp, parse_vtt
 
 TEAMS_VTT = """WEBVTT - Teams transcript

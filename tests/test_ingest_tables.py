@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from qualcode.errors import IngestError
-from qualcode.ingest.detect import decode
+from qualcode.ingest.decoding import decode
 from qualcode.ingest.tables import parse_csv, parse_rows, parse_xlsx
 
 TRANSCRIPT_CSV = """Время;Говорящий;Реплика;Комментарий

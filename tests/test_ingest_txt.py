@@ -1,7 +1,7 @@
 import pytest
 
 from qualcode.errors import IngestError
-from qualcode.ingest.detect import decode, normalize
+from qualcode.ingest.decoding import decode, normalize
 from qualcode.ingest.text import parse_txt
 from qualcode.ingest.times import to_seconds
 

@@ -21,7 +21,7 @@ from qualcode.errors import QualcodeError
 from qualcode.export.refi_import import import_qdpx
 from qualcode.export.refi_positions import normalise
 from qualcode.export.refi_project import export_qdpx, validate_qde
-from qualcode.ingest import detect
+from qualcode.ingest import decoding
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coder, Coding, Document, Memo, Participant, Project, Segment
 from qualcode.store import Store, get_project
@@ -310,7 +310,7 @@ def test_positions_in_code_points_stay_put(sqlite_store, tmp_path):
 ])
 def test_normalise_matches_import_and_maps_every_offset(raw):
     text, offsets = normalise(raw)
-    assert text == detect.normalize(raw)
+    assert text == decoding.normalize(raw)
     assert len(offsets) == len(raw) + 1 and offsets[-1] == len(text)
     assert offsets == sorted(offsets)
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from qualcode.cli.common import emit, open_store
-from qualcode.ingest.detect import FORMATS
+from qualcode.ingest.formats import FORMATS
 
 
 def print_import(results: list[dict]) -> None:

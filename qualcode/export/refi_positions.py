@@ -1,6 +1,6 @@
 """Character positions between a REFI-QDA source's plain text and the text we store.
 
-We store every text normalised (line breaks, NFC, spaces, control characters: `detect.normalize`),
+We store every text normalised (line breaks, NFC, spaces, control characters: `decoding.normalize`),
 while another tool's selections count positions in its file as written, and some count `\\r\\n`
 as one character. This maps the one onto the other, for `refi_read`.
 """
@@ -11,20 +11,20 @@ import re
 import unicodedata
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest import detect
+from qualcode.ingest import decoding
 
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x0b\x0c]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\u2028\u2029]")  # as detect.normalize
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\u2028\u2029]")  # as decoding.normalize
 
 
 def normalise(raw: str) -> tuple[str, list[int]]:
-    """detect.normalize(raw) and, for every offset into `raw`, the offset it becomes.
+    """decoding.normalize(raw) and, for every offset into `raw`, the offset it becomes.
 
     Line by line: breaks become '\\n', each base character with its combining marks is
     composed (NFC) on its own, NBSP and tabs become spaces, control characters go and
     trailing spaces are dropped; an offset inside a unit maps to the unit's start.
     """
-    if detect.normalize(raw) == raw:  # our own files: nothing moves
+    if decoding.normalize(raw) == raw:  # our own files: nothing moves
         return raw, list(range(len(raw) + 1))
     out: list[str] = []
     offsets = [0] * (len(raw) + 1)

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from lxml import etree
 
+from qualcode import untrusted_xml
 from qualcode.codebook import Codebook, CodebookError, normalize_guid
 from qualcode.errors import IngestError, QualcodeError
 from qualcode.export.refi_codebook import META_PI, parse_qdc
 from qualcode.export.refi_positions import map_positions, normalise
 from qualcode.export.refi_xml import (PI, QDE_NAME, child_elements, local_name, qname, safe_parser, schema_errors,
                                       syntax_problem)
-from qualcode.ingest import detect
+from qualcode.ingest import decoding, safety
 
 # containers the schema wants non-empty; other tools (Taguette) write them empty
 _CONTAINERS = ("Users", "Codes", "Variables", "Cases", "Sources", "Notes", "Links", "Sets", "Graphs")
@@ -117,16 +118,16 @@ class Reader:
         self.path = path
         try:
             size = path.stat().st_size
-            if size > detect.ZIP_MAX_TOTAL:  # it could only unpack to more: refused before it is read
+            if size > safety.ZIP_MAX_TOTAL:  # it could only unpack to more: refused before it is read
                 raise QualcodeError(f"{path}: the file is {size / 1e6:.0f} MB, over the "
-                                    f"{detect.ZIP_MAX_TOTAL / 1e6:.0f} MB limit")
+                                    f"{safety.ZIP_MAX_TOTAL / 1e6:.0f} MB limit")
             data = path.read_bytes()
         except OSError as err:
             raise QualcodeError(f"{path}: cannot be read ({err.strerror})") from None
         if not zipfile.is_zipfile(BytesIO(data)):
             raise QualcodeError(f"{path}: not a zip file (a .qdpx is a zip holding a .qde project file)")
         try:
-            self.archive = detect.open_zip(data, "REFI-QDA project")
+            self.archive = safety.open_zip(data, "REFI-QDA project")
         except IngestError as err:
             raise QualcodeError(f"{path}: {err}") from None
         self.names = {name.lower(): name for name in self.archive.namelist()}
@@ -148,9 +149,11 @@ class Reader:
             raise self.fail("no .qde project file inside")
         name = found[0]
         try:
-            root = etree.fromstring(self.member(name), safe_parser())
+            root = untrusted_xml.parse(self.member(name))
         except etree.XMLSyntaxError as err:
             raise self.fail(f"{name}:{err.lineno}: not XML: {syntax_problem(err)}") from None
+        except untrusted_xml.DeclaresDTD:
+            raise self.fail(f"{name} {untrusted_xml.REFUSED}") from None
         if local_name(root) != "Project":
             raise self.fail(f"{name}: not a REFI-QDA project: the root element is <{local_name(root)}>, "
                             "expected <Project>")
@@ -175,7 +178,7 @@ class Reader:
             if name is None:
                 raise self.fail(f"{what}: sources/{inside} is not in the archive")
             try:
-                return detect.decode(self.member(name))
+                return decoding.decode(self.member(name))
             except IngestError as err:
                 raise self.fail(f"{what}: sources/{inside} {err}") from None
         if content is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qualcode.ingest.base import Parsed, RawTurn
-from qualcode.ingest.detect import normalize
+from qualcode.ingest.decoding import normalize
 
 BLOCK_SEPARATOR = "\n\n"
 

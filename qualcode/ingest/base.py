@@ -8,7 +8,10 @@ document text is assembled, so readers only deal with strings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from qualcode.ingest.decoding import decoded_text
 
 
 @dataclass
@@ -36,3 +39,27 @@ class Parsed:
     moderator: str | None = None
     # what the reader was unsure of (a label that speaks once, a row rejoined), one line each
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Format:
+    """One transcript format as a reader module declares it; `ingest/formats.py` lists them all.
+
+    `parse` takes the decoded, normalised text (or the raw bytes when `binary`, e.g. a zip
+    container) and the speaker labels the user declared. `sniff` recognises the format from
+    its first bytes when the extension says nothing."""
+
+    name: str
+    extensions: tuple[str, ...]
+    parse: Callable[..., Parsed]
+    binary: bool = False
+    normalise: bool = True        # False: the reader normalises each cell itself (a TSV keeps its tabs)
+    sniff: Callable[[bytes], bool] | None = None
+
+    def read(self, data: bytes, encoding: str | None = None, speakers: frozenset[str] = frozenset()) -> Parsed:
+        if self.binary:
+            return self.parse(data, speakers)
+        text, used = decoded_text(data, encoding, self.normalise)
+        parsed = self.parse(text, speakers)
+        parsed.encoding = used
+        return parsed

@@ -26,8 +26,8 @@ from docx.text.run import Run
 from lxml import etree
 
 from qualcode.errors import IngestError
-from qualcode.ingest import detect
-from qualcode.ingest.base import Parsed
+from qualcode.ingest import safety
+from qualcode.ingest.base import Format, Parsed
 from qualcode.ingest.speakers import is_name_like
 from qualcode.ingest.text import Line, build_turns, split_lines
 
@@ -141,7 +141,7 @@ def parse_docx(data: bytes, declared: Iterable[str] = frozenset()) -> Parsed:
     `declared` labels are speakers even when they speak once."""
     if data.startswith(_OLE_MAGIC):
         raise IngestError("this is an old .doc or a password-protected Word file; save it as .docx without a password")
-    detect.open_zip(data, "Word document")
+    safety.open_zip(data, "Word document")
     try:
         lines = _document_lines(data)
     except _BROKEN as err:
@@ -150,3 +150,6 @@ def parse_docx(data: bytes, declared: Iterable[str] = frozenset()) -> Parsed:
     if not turns:
         raise IngestError("the Word document contains no text")
     return Parsed(format="docx", turns=turns, warnings=warnings)
+
+
+DOCX = Format("docx", (".docx",), parse_docx, binary=True)

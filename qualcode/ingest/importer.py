@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from qualcode import segment
 from qualcode.errors import IngestError, QualcodeError
-from qualcode.ingest import detect, read_source, sidecar, speakers
+from qualcode.ingest import formats, safety, sidecar, speakers
 from qualcode.ingest.assemble import assemble, speaker_counts
 from qualcode.ingest.base import Parsed
 from qualcode.ingest.language import majority, transcript_languages
@@ -33,7 +33,7 @@ class ImportOptions:
     unit: str = "sentence"
     attributes: Path | None = None
     moderator: str | None = None
-    max_bytes: int = detect.MAX_BYTES
+    max_bytes: int = safety.MAX_BYTES
     # label as found → label to store (fixes a misspelt or split speaker before anything is stored)
     rename: dict[str, str] = field(default_factory=dict)
 
@@ -91,7 +91,7 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         data = path.read_bytes()
     except OSError as err:
         raise IngestError(f"cannot be read ({err.strerror})") from None
-    detect.check_size(data, limit)
+    safety.check_size(data, limit)
     return data
 
 
@@ -154,7 +154,7 @@ def detect_transcript_format(path: Path, data: bytes, options: ImportOptions) ->
     if sidecar.is_sidecar(path):
         raise IngestError("is an attributes sidecar, not a transcript (it is applied to its transcript "
                           "automatically, or pass it with --attributes)")
-    return detect.detect_format(path, data, options.format)
+    return formats.detect_format(path, data, options.format)
 
 
 def parse_transcript(path: Path, data: bytes, fmt: str, options: ImportOptions) -> tuple[Parsed, dict, dict]:
@@ -162,7 +162,7 @@ def parse_transcript(path: Path, data: bytes, fmt: str, options: ImportOptions) 
     as asked: everything import stores, computed without a store (the upload preview shows it)."""
     found = options.attributes or sidecar.find_sidecar(path)
     doc_attrs, people = sidecar.attributes_for(sidecar.load_sidecar(found), path.name) if found else ({}, {})
-    parsed = read_source(data, fmt, options.encoding, frozenset(people))
+    parsed = formats.read_source(data, fmt, options.encoding, frozenset(people))
     if options.rename:
         doc_attrs, people = speakers.rename_speakers(parsed, doc_attrs, people, options.rename)
     return parsed, doc_attrs, people

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest import detect, sidecar, speakers
+from qualcode.ingest import safety, sidecar, speakers
 from qualcode.ingest.assemble import assemble, speaker_counts
 from qualcode.ingest.importer import ImportOptions, choose_moderator, detect_transcript_format, parse_transcript
 from qualcode.ingest.language import transcript_languages
@@ -72,7 +72,7 @@ def preview_file(path: Path, data: bytes, options: ImportOptions | None = None,
     options = options or ImportOptions()
     result = Preview(file=path.name)
     try:
-        detect.check_size(data, options.max_bytes)
+        safety.check_size(data, options.max_bytes)
         result.duplicate_of = _stored_copy(session, data)
         result.format = detect_transcript_format(path, data, options)
         parsed, doc_attrs, people = parse_transcript(path, data, result.format, options)

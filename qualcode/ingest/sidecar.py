@@ -17,7 +17,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from qualcode.errors import IngestError
-from qualcode.ingest.detect import check_size, decode, normalize
+from qualcode.ingest.decoding import decode, normalize
+from qualcode.ingest.safety import check_size
 from qualcode.ingest.tables import read_csv_rows
 
 SUFFIXES = (".attributes.yaml", ".attributes.yml", ".attributes.csv")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from qualcode.errors import IngestError
-from qualcode.ingest.base import Parsed, RawTurn
+from qualcode.ingest.base import Format, Parsed, RawTurn
 from qualcode.ingest.times import to_seconds
 from qualcode.ingest.evidence import Candidate, weigh
 from qualcode.ingest.speakers import is_name_like
@@ -201,3 +201,11 @@ def parse_srt(text: str, declared: Iterable[str] = frozenset()) -> Parsed:
     if not turns:
         raise IngestError("the SRT file contains no cues")
     return Parsed(format="srt", turns=turns, warnings=warnings)
+
+
+def _is_webvtt(data: bytes) -> bool:
+    return data.removeprefix(b"\xef\xbb\xbf").startswith(b"WEBVTT")
+
+
+VTT = Format("vtt", (".vtt",), parse_vtt, sniff=_is_webvtt)
+SRT = Format("srt", (".srt",), parse_srt)

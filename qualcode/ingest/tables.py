@@ -49,8 +49,9 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from qualcode.errors import IngestError
-from qualcode.ingest.base import Parsed, RawTurn
-from qualcode.ingest.detect import normalize, open_zip
+from qualcode.ingest.base import Format, Parsed, RawTurn
+from qualcode.ingest.decoding import normalize
+from qualcode.ingest.safety import open_zip
 from qualcode.ingest.subtitles import parse_timestamp
 
 # a trailing "*" marks a stem (matches any word it begins); others match whole words
@@ -324,3 +325,7 @@ def parse_xlsx(data: bytes) -> Parsed:
     except _BAD_WORKBOOK as err:
         raise IngestError(f"not a valid Excel workbook: {err}") from None
     return _from_grid(grid, "xlsx")
+
+
+CSV = Format("csv", (".csv", ".tsv"), lambda text, _speakers: parse_csv(text), normalise=False)
+XLSX = Format("xlsx", (".xlsx",), lambda data, _speakers: parse_xlsx(data), binary=True)

@@ -25,7 +25,7 @@ from itertools import islice
 
 from qualcode.errors import IngestError
 from qualcode.ingest.times import to_seconds
-from qualcode.ingest.base import Parsed, RawTurn
+from qualcode.ingest.base import Format, Parsed, RawTurn
 from qualcode.ingest.evidence import Candidate, weigh
 from qualcode.ingest.speakers import is_name_like
 
@@ -206,3 +206,6 @@ def parse_txt(text: str, declared: Iterable[str] = frozenset()) -> Parsed:
     if not turns:
         raise IngestError("the text file contains no text")
     return Parsed(format="txt", turns=turns, warnings=warnings)
+
+
+TXT = Format("txt", (".txt", ".text", ".md"), parse_txt)

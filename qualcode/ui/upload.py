@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.display import format_time, markdown_escape
-from qualcode.ingest.detect import FORMATS
+from qualcode.ingest.formats import EXTENSIONS, FORMATS
 from qualcode.ingest.importer import ImportOptions, import_one
 from qualcode.ingest.preview import Preview, preview_file
 from qualcode.ingest.sidecar import SUFFIXES, is_sidecar
@@ -146,7 +146,7 @@ def _card(path: Path) -> None:
 
 
 def render() -> None:
-    kinds = list(FORMATS) + [s.rsplit(".", 1)[-1] for s in SUFFIXES]
+    kinds = [e.lstrip(".") for e in EXTENSIONS] + [s.rsplit(".", 1)[-1] for s in SUFFIXES]
     files = st.file_uploader("Transcripts, with optional `<name>.attributes.yaml` or `.csv` sidecars",
                              type=sorted(set(kinds)), accept_multiple_files=True, key="upload.files")
     if not files:
