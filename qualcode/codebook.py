@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from qualcode import safe_yaml
 from qualcode.errors import QualcodeError
 
 PATH_SEPARATOR = "/"
@@ -260,7 +261,7 @@ def _kind(node: Node) -> str:
 def parse_yaml(text: str, source: str = "<codebook>") -> tuple[Codebook, list[str]]:
     """Codebook and warnings from YAML text; CodebookError lists every error."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = safe_yaml.compose(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

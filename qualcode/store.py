@@ -71,6 +71,17 @@ def _hide_secrets(text: str, url: str) -> str:
     return text.replace(str(password), "***") if password else text
 
 
+def _busy_timeout(seconds: float | None) -> float:
+    """The wait before "busy": given, else $QUALCODE_BUSY_TIMEOUT, else 60 s."""
+    if seconds is not None:
+        return seconds
+    setting = os.environ.get("QUALCODE_BUSY_TIMEOUT", "60")
+    try:
+        return float(setting)
+    except ValueError:
+        raise QualcodeError(f"QUALCODE_BUSY_TIMEOUT={setting!r}: give a number of seconds") from None
+
+
 def _is_busy(err: BaseException) -> bool:
     """SQLite past its busy timeout, or PostgreSQL past lock_timeout / a serialization failure."""
     if not isinstance(err, DBAPIError):
@@ -125,11 +136,12 @@ def _configure_postgres(engine: Engine) -> None:
 class Store:
     """A database: `write()` and `read()` give sessions inside one transaction.
 
-    `busy_timeout` (seconds) is how long a writer waits for another before the one clear line
-    "the database … is busy"; on PostgreSQL it is the lock_timeout."""
+    `busy_timeout` (seconds; else $QUALCODE_BUSY_TIMEOUT, else 60) is how long a writer waits for
+    another before the one clear line "the database … is busy"; on PostgreSQL it is the lock_timeout."""
 
-    def __init__(self, url: str | None = None, migrate: bool = True, busy_timeout: float = 60):
+    def __init__(self, url: str | None = None, migrate: bool = True, busy_timeout: float | None = None):
         self.url = resolve_url(url)
+        busy_timeout = _busy_timeout(busy_timeout)
         self.shown_url = display_url(self.url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:

@@ -237,7 +237,7 @@ def test_nested_export_without_namespace_or_descriptions_loads():
     assert paths["Health/Clinics"].line == 5
 
 
-def test_entities_are_not_expanded(tmp_path):
+def test_a_dtd_is_refused_and_nothing_is_read(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET")
     data = _codebook_xml(
@@ -245,7 +245,7 @@ def test_entities_are_not_expanded(tmp_path):
         "<Description>x&e;y&f;</Description></Code></Codes>",
         f'<!DOCTYPE CodeBook [<!ENTITY e SYSTEM "file://{secret}"><!ENTITY f "FFF">]>\n'
         '<CodeBook xmlns="urn:QDA-XML:codebook:1.0">')
-    assert parse_qdc(data, "evil.qdc").codes[0].definition == "xy"
+    assert _errors(data, "evil.qdc") == ["evil.qdc declares a DTD; refused"]
 
 
 def test_not_xml():

@@ -22,9 +22,10 @@ import uuid
 
 from lxml import etree
 
+from qualcode import untrusted_xml
 from qualcode.codebook import (COLOR_PATTERN, GUID_PATTERN, PATH_SEPARATOR, Codebook, CodebookError, CodeSpec, normalize_color,
                                normalize_guid)
-from qualcode.export.refi_xml import child_elements, local_name, safe_parser, syntax_problem, validate
+from qualcode.export.refi_xml import child_elements, local_name, syntax_problem, validate
 
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "QualCode"
@@ -292,9 +293,11 @@ class _Reader:
 
 def _load_xml(data: bytes, source: str) -> etree._Element:
     try:
-        return etree.fromstring(data, safe_parser())
+        return untrusted_xml.parse(data)
     except etree.XMLSyntaxError as err:
         raise CodebookError([f"{source}:{err.lineno}: not XML: {syntax_problem(err)}"]) from None
+    except untrusted_xml.DeclaresDTD:
+        raise CodebookError([f"{source} {untrusted_xml.REFUSED}"]) from None
 
 
 def _read_meta(root: etree._Element, book: Codebook) -> None:

@@ -25,7 +25,7 @@ from qualcode.codebook import Codebook, CodebookError, normalize_guid
 from qualcode.errors import IngestError, QualcodeError
 from qualcode.export.refi_codebook import META_PI, parse_qdc
 from qualcode.export.refi_positions import map_positions, normalise
-from qualcode.export.refi_xml import (PI, QDE_NAME, child_elements, local_name, qname, safe_parser, schema_errors,
+from qualcode.export.refi_xml import (PI, QDE_NAME, child_elements, local_name, qname, schema_errors,
                                       syntax_problem)
 from qualcode.ingest import decoding, safety
 

@@ -14,6 +14,8 @@ from importlib import resources
 
 from lxml import etree
 
+from qualcode import untrusted_xml
+
 NAMESPACE = "urn:QDA-XML:project:1.0"
 PI = "qualcode"
 QDE_NAME = "project.qde"
@@ -34,8 +36,9 @@ def child_elements(element: etree._Element, name: str) -> list[etree._Element]:
 
 
 def safe_parser(**options) -> etree.XMLParser:
-    """No DTD entities expanded, nothing fetched: a .qdc or .qdpx may come from anyone."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, **options)
+    """No DTD entities expanded, nothing fetched: a .qdc or .qdpx may come from anyone (files from
+    outside are read with `untrusted_xml.parse`, which also refuses a DOCTYPE)."""
+    return untrusted_xml.parser(**options)
 
 
 def syntax_problem(err: etree.XMLSyntaxError) -> str:

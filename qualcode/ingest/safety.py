@@ -1,11 +1,13 @@
 """Limits checked before a file's content is read: its size, and a zip container's entries,
-unpacked size and compression ratio (zip bombs: .docx, .xlsx and .qdpx are zips)."""
+unpacked size and compression ratio (zip bombs: .docx, .xlsx and .qdpx are zips), and no XML
+part declaring a DTD."""
 
 from __future__ import annotations
 
 import zipfile
 from io import BytesIO
 
+from qualcode import untrusted_xml
 from qualcode.errors import IngestError
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -37,4 +39,6 @@ def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     packed = max(1, sum(i.compress_size for i in infos))
     if total / packed > ZIP_MAX_RATIO:
         raise IngestError(f"{what} has a compression ratio of {total / packed:.0f}:1 (suspected zip bomb)")
+    if part := untrusted_xml.part_declaring_dtd(archive):
+        raise IngestError(f"{part} {untrusted_xml.REFUSED}")
     return archive

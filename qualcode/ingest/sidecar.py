@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from qualcode import safe_yaml
 from qualcode.errors import IngestError
 from qualcode.ingest.decoding import decode, normalize
 from qualcode.ingest.safety import check_size
@@ -113,7 +114,7 @@ def _section(sidecar: Sidecar, file: str | None, node: Node, where: str) -> None
 
 def _from_yaml(text: str) -> Sidecar:
     try:
-        root = yaml.compose(text, Loader=yaml.BaseLoader)
+        root = safe_yaml.compose(text, plain=True)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
