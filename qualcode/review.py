@@ -166,7 +166,7 @@ def set_blind_mode(session: Session, project: Project, on: bool, actor: str | No
 
 def code_infos(tree: CodeTree) -> dict[int, CodeInfo]:
     """Every code with its path and display colour: its own, else its nearest ancestor's, else a stable one."""
-    def colour(code) -> str:
+    def color(code) -> str:
         seen = set()
         while code is not None and code.id not in seen:
             if code.color:
@@ -178,7 +178,7 @@ def code_infos(tree: CodeTree) -> dict[int, CodeInfo]:
     for code in tree.codes:
         path = tree.path(code)
         fallback = FALLBACK_COLORS[zlib.crc32(path.encode()) % len(FALLBACK_COLORS)]
-        infos[code.id] = CodeInfo(code.id, path, colour(code) or fallback, code.archived)
+        infos[code.id] = CodeInfo(code.id, path, color(code) or fallback, code.archived)
     return infos
 
 

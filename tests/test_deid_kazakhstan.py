@@ -187,7 +187,7 @@ def test_the_lists_parse_and_say_what_they_mean():
     places = listed.read("places_kz.txt", columns=True)
     assert {kind for kind, _ in places} == kinds and len(places) > 300
     assert all(forms for _, forms in places)
-    organisations = listed.read("organisations_kz.txt", columns=False)
+    organisations = listed.read("organizations_kz.txt", columns=False)
     assert len(organisations) > 50
     assert not {f.casefold() for _, forms in organisations for f, _ in forms} & {"цон", "egov", "акимат"}
 

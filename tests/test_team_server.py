@@ -215,7 +215,7 @@ def test_a_wrong_password_is_refused_with_one_line(two_coders):
     assert [t.label for t in at.text_input] == ["Name", "Password"]
 
 
-@pytest.mark.parametrize("module", [m for m in MODULES if m not in ("agreement_page", "anonymise_page")])
+@pytest.mark.parametrize("module", [m for m in MODULES if m not in ("agreement_page", "anonymize_page")])
 def test_a_blind_coder_never_sees_another_coders_work(two_coders, module):
     at = _log_in(_run(_open(module, coder="Bob")), "Alice")
     shown = _everything(at._tree)
@@ -225,7 +225,7 @@ def test_a_blind_coder_never_sees_another_coders_work(two_coders, module):
         assert "Portal failures" in shown and f"{BOB_ONLY}]" not in shown.split(PORTAL, 1)[1].split("\n")[1]
 
 
-@pytest.mark.parametrize("module", ["agreement_page", "anonymise_page"])
+@pytest.mark.parametrize("module", ["agreement_page", "anonymize_page"])
 def test_comparison_and_the_key_are_a_leads(two_coders, module):
     coder = _log_in(_run(_open(module)), "Alice")
     assert [i.value for i in coder.info] == ["Only a lead opens this page."]

@@ -87,7 +87,7 @@ def _records(frame) -> list[dict]:
             zip(frame.index, frame.astype(object).to_dict("records"))]
 
 
-def cmd_analyse(args) -> int:
+def cmd_analyze(args) -> int:
     from qualcode import analysis
     from qualcode.quotes import coded_quotes
 
@@ -152,5 +152,5 @@ def add_commands(sub, common) -> None:
                    help="what a crosstab cell counts (default: distinct coded segments)")
     p.add_argument("--all", action="store_true", help="also list codes without quotes")
     _selection(p, accepted)
-    p.set_defaults(func=cmd_analyse)
+    p.set_defaults(func=cmd_analyze)
 

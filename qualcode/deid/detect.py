@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from qualcode.deid import kazakh, lexicon, organisations, people, places, rules
+from qualcode.deid import kazakh, lexicon, organizations, people, places, rules
 from qualcode.deid.candidate import Candidate
 from qualcode.deid.names import MIN_STEM, WORD, canonical, inflects, is_capitalised, name_match, skeleton, tokens
 
@@ -225,8 +225,8 @@ def candidates(text: str, gazetteer: Gazetteer | None = None, skip=(), use_ner: 
     from qualcode.deid.ner import ner_candidates
 
     gazetteer = (gazetteer or Gazetteer()).with_speakers_of(text)
-    found = rules.contact_and_id(text) + rules.addresses_and_organisations(text) + rules.cues(text)
-    found += places.find(text) + organisations.find(text) + kazakh.find(text)
+    found = rules.contact_and_id(text) + rules.addresses_and_organizations(text) + rules.cues(text)
+    found += places.find(text) + organizations.find(text) + kazakh.find(text)
     found += _names(text, gazetteer) + _user_terms(text, gazetteer)
     if use_ner:
         found += ner_candidates(text)

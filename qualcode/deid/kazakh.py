@@ -55,7 +55,7 @@ def _names(sentence: str):
 def _listed(word: str) -> bool:
     """A listed place or organisation, which a title or a surname pattern must not take for a name."""
     return any(lex.find(word) for lex in (listed.lexicon("places_kz.txt", True),
-                                          listed.lexicon("organisations_kz.txt", False)))
+                                          listed.lexicon("organizations_kz.txt", False)))
 
 
 def _name_end(sentence: str, start: int, end: int) -> int:

@@ -143,7 +143,7 @@ def contact_and_id(text: str) -> list[Candidate]:
     return found
 
 
-def addresses_and_organisations(text: str) -> list[Candidate]:
+def addresses_and_organizations(text: str) -> list[Candidate]:
     found = [Candidate(skip_leading(text, s, e), trim(text, s, e)[1], "ADDRESS", "rule:address", 0.9)
              for pattern in ADDRESSES for s, e in _spans(pattern, text)]
     found += [Candidate(*trim(text, s, e), "ORGANIZATION", "rule:organization", 0.85)

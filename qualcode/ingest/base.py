@@ -53,13 +53,13 @@ class Format:
     extensions: tuple[str, ...]
     parse: Callable[..., Parsed]
     binary: bool = False
-    normalise: bool = True        # False: the reader normalises each cell itself (a TSV keeps its tabs)
+    normalize: bool = True        # False: the reader normalises each cell itself (a TSV keeps its tabs)
     sniff: Callable[[bytes], bool] | None = None
 
     def read(self, data: bytes, encoding: str | None = None, speakers: frozenset[str] = frozenset()) -> Parsed:
         if self.binary:
             return self.parse(data, speakers)
-        text, used = decoded_text(data, encoding, self.normalise)
+        text, used = decoded_text(data, encoding, self.normalize)
         parsed = self.parse(text, speakers)
         parsed.encoding = used
         return parsed

@@ -108,10 +108,10 @@ def normalize(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
-def decoded_text(data: bytes, encoding: str | None, normalise: bool = True) -> tuple[str, str]:
+def decoded_text(data: bytes, encoding: str | None, normalized: bool = True) -> tuple[str, str]:
     """A text format's bytes → (text, encoding used); normalised unless the reader does it per cell."""
     text, used = decode(data, encoding)
-    if normalise:
+    if normalized:
         text = normalize(text)
     if not text.strip():
         raise IngestError("the file contains no text")

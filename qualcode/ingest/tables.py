@@ -327,5 +327,5 @@ def parse_xlsx(data: bytes) -> Parsed:
     return _from_grid(grid, "xlsx")
 
 
-CSV = Format("csv", (".csv", ".tsv"), lambda text, _speakers: parse_csv(text), normalise=False)
+CSV = Format("csv", (".csv", ".tsv"), lambda text, _speakers: parse_csv(text), normalize=False)
 XLSX = Format("xlsx", (".xlsx",), lambda data, _speakers: parse_xlsx(data), binary=True)

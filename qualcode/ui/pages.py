@@ -20,14 +20,14 @@ from qualcode.ui.state import show_flash, viewer
 SEAMS = [
     ("Project", "project_page", "Project", ":material/folder_open:", "project"),
     ("Project", "codebook_page", "Codebook", ":material/account_tree:", "codebook"),
-    ("Project", "anonymise_page", "Anonymise", ":material/shield_person:", "anonymise"),
+    ("Project", "anonymize_page", "Anonymise", ":material/shield_person:", "anonymise"),
     ("Coding", "code_page", "Code", ":material/edit_note:", "code"),
     ("Coding", "autocode_page", "Auto-code", ":material/auto_awesome:", "autocode"),
     ("Analyse", "topics_page", "Topics", ":material/bubble_chart:", "topics"),
     ("Analyse", "agreement_page", "Agreement", ":material/group:", "agreement"),
     ("Report", "export_page", "Export", ":material/download:", "export"),
 ]
-LEAD_ONLY = {"agreement_page", "anonymise_page"}   # comparing and reconciling; the pseudonym key
+LEAD_ONLY = {"agreement_page", "anonymize_page"}   # comparing and reconciling; the pseudonym key
 
 
 def framed(render: Callable[[], None]) -> Callable[[], None]:

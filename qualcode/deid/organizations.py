@@ -1,4 +1,4 @@
-"""Named organisations: the list in `data/organisations_kz.txt`, and names a type word or quotes announce.
+"""Named organisations: the list in `data/organizations_kz.txt`, and names a type word or quotes announce.
 
 An employer, a bank, a shop or a school narrows down who speaks, so Kazpost,
 Kaspi or «Береке» дүкені are proposed; public institutions stay unflagged
@@ -40,7 +40,7 @@ KAZAKH_TYPED = re.compile(rf"(?<![^\W\d_]){_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}
 def find(text: str) -> list[Candidate]:
     """ORGANIZATION candidates from the list and from the type words and quotes around a name."""
     found = []
-    for hit in listed.lexicon("organisations_kz.txt", columns=False).find(text):
+    for hit in listed.lexicon("organizations_kz.txt", columns=False).find(text):
         if hit.entry.ambiguous and sentence_initial(text, hit.start):
             continue  # "Мечта" opening a sentence is a dream
         found.append(Candidate(hit.start, hit.end, "ORGANIZATION", "list:organization", 0.6))

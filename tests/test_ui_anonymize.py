@@ -15,10 +15,10 @@ TIMEOUT = 120
 
 
 def _page() -> None:
-    from qualcode.ui import anonymise_page
+    from qualcode.ui import anonymize_page
     from qualcode.ui.pages import framed
 
-    framed(anonymise_page.render)()
+    framed(anonymize_page.render)()
 
 
 @pytest.fixture
