@@ -58,6 +58,11 @@ class Document(Base):
     unit: Mapped[str] = mapped_column(String(40))
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # a transcribed recording stays a `draft` (no segments, not codable) until a person confirms it
+    status: Mapped[str] = mapped_column(String(20), default="confirmed", server_default="confirmed")
+    recording_path: Mapped[str | None] = mapped_column(String(1000))
+    recording_sha256: Mapped[str | None] = mapped_column(String(64))
+    duration: Mapped[float | None] = mapped_column(Float)
 
     turns: Mapped[list[Turn]] = relationship(order_by="Turn.order", cascade="all, delete-orphan",
                                              passive_deletes=True)
@@ -93,6 +98,10 @@ class Turn(Base):
     end_time: Mapped[float | None] = mapped_column(Float)
     # ru, kk, en or other, detected per turn (groups switch language); NULL for turns stored before 0006
     language: Mapped[str | None] = mapped_column(String(20))
+    # transcribed turns: mean word probability, and the words ([start, end] offsets in the turn's
+    # text, probability) the speech model was unsure of; None once a person edited the text
+    confidence: Mapped[float | None] = mapped_column(Float)
+    words: Mapped[list | None] = mapped_column(JSON)
 
     participant: Mapped[Participant | None] = relationship()
 
