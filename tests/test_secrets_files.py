@@ -14,6 +14,7 @@ import pytest
 
 from qualcode.errors import QualcodeError
 from qualcode.files import write_atomically
+from qualcode.ingest.staging import UploadStaging
 from qualcode.store import Store, display_url
 
 SECRET_URL = "postgresql+psycopg://u:secretpw@127.0.0.1:1/x"
@@ -118,3 +119,74 @@ def test_mode_is_set_on_the_new_file(tmp_path):
     target = tmp_path / "key.csv"
     write_atomically(target, b"real,pseudonym\n", mode=0o600)
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+
+# --- upload staging -------------------------------------------------------------------------
+
+TRANSCRIPT = "Модератор: Сәлеметсіздер ме!\nНұрлан: Мен Қызылордадан келдім, ұзақ күттім.\n".encode()
+SIDECAR = "document:\n  site: Қызылорда\n".encode()
+
+
+def test_staged_uploads_go_once_imported(tmp_path):
+    from qualcode.ingest.importer import ImportOptions, import_one
+
+    staging = UploadStaging()
+    paths = staging.sync({"fg01.txt": TRANSCRIPT, "fg01.attributes.yaml": SIDECAR, "fg02.txt": TRANSCRIPT + b"!"})
+    folder = staging.folder
+    assert sorted(p.name for p in folder.iterdir()) == ["fg01.attributes.yaml", "fg01.txt", "fg02.txt"]
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    store = Store(str(tmp_path / "p.db"))
+    first = next(p for p in paths if p.name == "fg01.txt")
+    result = import_one(store, first, ImportOptions())
+    assert result.status == "imported"
+    staging.done(first, result.document)
+    assert sorted(p.name for p in folder.iterdir()) == ["fg01.attributes.yaml", "fg02.txt"]
+    # the uploader still lists the imported file on the next rerun: it is not written back
+    staging.sync({"fg01.txt": TRANSCRIPT, "fg01.attributes.yaml": SIDECAR, "fg02.txt": TRANSCRIPT + b"!"})
+    assert sorted(p.name for p in folder.iterdir()) == ["fg01.attributes.yaml", "fg02.txt"]
+    assert staging.imported == {"fg01.txt": result.document}
+    second = folder / "fg02.txt"
+    staging.done(second, import_one(store, second, ImportOptions()).document)
+    assert not folder.exists() and staging.folder is None
+
+
+def test_a_cancelled_upload_leaves_nothing(tmp_path):
+    staging = UploadStaging()
+    staging.sync({"fg01.txt": TRANSCRIPT, "fg02.txt": TRANSCRIPT})
+    folder = staging.folder
+    staging.sync({"fg02.txt": TRANSCRIPT})  # one file taken off the list
+    assert [p.name for p in folder.iterdir()] == ["fg02.txt"]
+    staging.sync({"fg02.attributes.yaml": SIDECAR})  # only a sidecar left: nothing to import
+    assert not folder.exists()
+    staging.sync({"fg03.txt": TRANSCRIPT})
+    again = staging.folder
+    staging.sync({})  # the upload cancelled
+    assert not again.exists()
+
+
+def test_a_session_that_ends_takes_its_folder_with_it():
+    import gc
+
+    staging = UploadStaging()
+    staging.sync({"fg01.txt": TRANSCRIPT})
+    folder = staging.folder
+    del staging
+    gc.collect()
+    assert not folder.exists()
+
+
+def test_the_pseudonym_key_is_written_private(tmp_path, capsys):
+    from qualcode import cli
+    from qualcode.store import get_project
+
+    db = tmp_path / "p.db"
+    with Store(str(db)).write() as session:
+        get_project(session, "Сауалнама")
+    key = tmp_path / "кілт.csv"
+    key.write_text("an older key")
+    os.chmod(key, 0o644)
+    assert cli.main(["--db", str(db), "anonymise", "key", "export", str(key)]) == 0
+    assert "keep it apart" in capsys.readouterr().err
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert key.read_bytes().startswith("\ufeffkind,type,real,pseudonym".encode())
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

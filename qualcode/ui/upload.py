@@ -7,7 +7,6 @@ nothing reaches the store before the researcher presses Import.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -18,30 +17,20 @@ from qualcode.ingest.formats import EXTENSIONS, FORMATS
 from qualcode.ingest.importer import ImportOptions, import_one
 from qualcode.ingest.preview import Preview, preview_file
 from qualcode.ingest.sidecar import SUFFIXES, is_sidecar
+from qualcode.ingest.staging import UploadStaging
 from qualcode.ui.editing import table_editor
 from qualcode.ui.state import DONE, WARN, flash, store
 
 UNITS = ("sentence", "turn", "window:3")
 MAX_WARNINGS = 10
-_STAGE = "_upload.folder"
+_STAGE = "_upload.staging"
 
 
-def _staging() -> Path:
+def _staging() -> UploadStaging:
+    """This browser session's staged uploads (removed with the session, or once imported or taken off the list)."""
     if _STAGE not in st.session_state:
-        st.session_state[_STAGE] = tempfile.mkdtemp(prefix="qualcode-upload-")
-    return Path(st.session_state[_STAGE])
-
-
-def _stage(files) -> list[Path]:
-    folder = _staging()
-    paths = []
-    for file in files:
-        path = folder / Path(file.name).name
-        data = file.getvalue()
-        if not path.exists() or path.read_bytes() != data:
-            path.write_bytes(data)
-        paths.append(path)
-    return paths
+        st.session_state[_STAGE] = UploadStaging()
+    return st.session_state[_STAGE]
 
 
 def _options(path: Path, renamed: bool = True) -> ImportOptions:
@@ -61,6 +50,8 @@ def _import(*paths: Path) -> None:
     lines, icon = [], DONE
     for path in paths:
         result = import_one(store(), path, _options(path), source_name=f"upload:{path.name}")
+        if result.status != "error":
+            _staging().done(path, result.document)
         if result.status == "error":
             lines.append(result.error.replace(str(path), path.name))
             icon = WARN
@@ -149,10 +140,14 @@ def render() -> None:
     kinds = [e.lstrip(".") for e in EXTENSIONS] + [s.rsplit(".", 1)[-1] for s in SUFFIXES]
     files = st.file_uploader("Transcripts, with optional `<name>.attributes.yaml` or `.csv` sidecars",
                              type=sorted(set(kinds)), accept_multiple_files=True, key="upload.files")
+    staging = _staging()
+    transcripts = [p for p in staging.sync({f.name: f.getvalue() for f in files or []}) if not is_sidecar(p)]
     if not files:
         st.caption("Formats: " + ", ".join(FORMATS) + ". Nothing is stored until you confirm each file.")
         return
-    transcripts = [p for p in _stage(files) if not is_sidecar(p)]
+    for name, document in staging.imported.items():
+        st.info(markdown_escape(f"Already in the project as {document}: imported from {name}, and the uploaded "
+                                "copy is deleted from the server."), icon=":material/done:")
     for path in transcripts:
         _card(path)
     if len(transcripts) > 1:
