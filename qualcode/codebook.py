@@ -3,7 +3,7 @@
 A codebook file is hand-written, so validation points at the file and line
 of each problem and names the code by its path ("Access/Waiting time").
 Errors stop a load; warnings (a code without definition or examples) do not.
-The REFI-QDA `.qdc` form lives in `qualcode.export.refi_codebook`; `qualcode.codebook_files` reads
+The REFI-QDA `.qdc` form lives in `qualcode.refi.qdc`; `qualcode.codebook_files` reads
 either from a file.
 """
 

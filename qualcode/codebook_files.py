@@ -1,6 +1,6 @@
 """A codebook file, YAML or REFI-QDA `.qdc`, read by its extension.
 
-It sits above both readers (`codebook.parse_yaml`, `export.refi_codebook.parse_qdc`) so that
+It sits above both readers (`codebook.parse_yaml`, `refi.qdc.parse_qdc`) so that
 neither imports the other.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qualcode.codebook import Codebook, CodebookError, parse_yaml
-from qualcode.export.refi_codebook import parse_qdc
+from qualcode.refi.qdc import parse_qdc
 
 
 def read_codebook_file(path: Path) -> tuple[Codebook, list[str]]:

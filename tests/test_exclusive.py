@@ -12,9 +12,9 @@ from qualcode.codebook import CodebookError, parse_yaml, to_yaml
 from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import BOOK_EXCLUSIVE, CodeTree, add_code, archive_code, load_codebook, set_exclusive, to_codebook
 from qualcode.errors import QualcodeError
-from qualcode.export.refi_codebook import describe, parse_qdc, read_description, to_qdc, validate_qdc
-from qualcode.export.refi_import import import_qdpx
-from qualcode.export.refi_project import export_qdpx
+from qualcode.refi.qdc import describe, parse_qdc, read_description, to_qdc, validate_qdc
+from qualcode.refi.qdpx_import import import_qdpx
+from qualcode.refi.qdpx_export import export_qdpx
 from qualcode.model import Event
 from qualcode.store import Store, get_project
 

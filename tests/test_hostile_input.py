@@ -22,7 +22,7 @@ from qualcode.codebook import CodebookError
 from qualcode.codebook_files import read_codebook_file
 from qualcode.errors import QualcodeError
 from qualcode.export import tables
-from qualcode.export.refi_import import import_qdpx
+from qualcode.refi.qdpx_import import import_qdpx
 from qualcode.files import csv_bytes, spreadsheet_text
 from qualcode.ingest.importer import ImportOptions, import_one
 from qualcode.model import Code, Document

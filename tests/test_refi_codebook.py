@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from qualcode.codebook import Codebook, CodebookError, CodeSpec, parse_yaml, to_yaml
-from qualcode.export.refi_codebook import (GUID_NAMESPACE, describe, parse_qdc, read_description, to_qdc,
+from qualcode.refi.qdc import (GUID_NAMESPACE, describe, parse_qdc, read_description, to_qdc,
                                           validate_qdc)
 
 BOOK = """\

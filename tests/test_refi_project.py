@@ -18,9 +18,9 @@ from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, set_memo
 from qualcode.errors import QualcodeError
-from qualcode.export.refi_import import import_qdpx
-from qualcode.export.refi_positions import normalise
-from qualcode.export.refi_project import export_qdpx, validate_qde
+from qualcode.refi.qdpx_import import import_qdpx
+from qualcode.refi.positions import normalise
+from qualcode.refi.qdpx_export import export_qdpx, validate_qde
 from qualcode.ingest import decoding
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.model import Code, Coder, Coding, Document, Memo, Participant, Project, Segment

@@ -59,7 +59,7 @@ def cmd_codebook_show(args) -> int:
 def cmd_codebook_export(args) -> int:
     from qualcode.codebook import to_yaml
     from qualcode.codes import to_codebook
-    from qualcode.export.refi_codebook import to_qdc
+    from qualcode.refi.qdc import to_qdc
     from qualcode.store import get_project
 
     out = Path(args.out)

@@ -36,11 +36,11 @@ def _check_target(out: Path) -> None:
 def export_other(fmt: str, out: Path, args) -> int:
     """The REFI-QDA formats: the whole project as .qdpx, or the codebook as .qdc."""
     if fmt == "qdpx":
-        from qualcode.export.refi_project import export_qdpx
+        from qualcode.refi.qdpx_export import export_qdpx
         export_qdpx(open_store(args), out)
     else:
         from qualcode.codes import to_codebook
-        from qualcode.export.refi_codebook import to_qdc
+        from qualcode.refi.qdc import to_qdc
         from qualcode.store import get_project
         with open_store(args).read() as session:
             book = to_codebook(session, get_project(session, create=False))

@@ -23,7 +23,7 @@ def _print_import(result: dict) -> None:
 
 
 def cmd_import_project(args) -> int:
-    from qualcode.export.refi_import import import_qdpx
+    from qualcode.refi.qdpx_import import import_qdpx
     from qualcode.store import Store
 
     result = import_qdpx(Store(args.db), Path(args.file))

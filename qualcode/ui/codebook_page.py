@@ -13,7 +13,7 @@ from qualcode.codes import (add_code, archive_code, code_rows, load_codebook, me
                             to_codebook, update_code, usage_by_path)
 from qualcode.display import markdown_escape
 from qualcode.errors import QualcodeError
-from qualcode.export.refi_codebook import to_qdc
+from qualcode.refi.qdc import to_qdc
 from qualcode.store import find_project, get_project
 from qualcode.suggest import machine_name
 from qualcode.ui.state import WARN, attempt, flash, store, visible, write_project

@@ -73,13 +73,13 @@ def xlsx_bytes(coder: str, codes: tuple[str, ...], anonymise: bool) -> bytes:
 
 
 def qdpx_bytes(suggestions: bool = False) -> tuple[bytes, dict]:
-    from qualcode.export.refi_project import build_qdpx
+    from qualcode.refi.qdpx_export import build_qdpx
     with store().read() as session:
         return build_qdpx(session, get_project(session, create=False), suggestions)
 
 
 def qdc_bytes() -> bytes:
-    from qualcode.export.refi_codebook import to_qdc
+    from qualcode.refi.qdc import to_qdc
     with store().read() as session:
         return to_qdc(to_codebook(session, get_project(session, create=False)))
 

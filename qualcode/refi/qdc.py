@@ -25,7 +25,7 @@ from lxml import etree
 from qualcode import untrusted_xml
 from qualcode.codebook import (COLOR_PATTERN, GUID_PATTERN, PATH_SEPARATOR, Codebook, CodebookError, CodeSpec, normalize_color,
                                normalize_guid)
-from qualcode.export.refi_xml import child_elements, local_name, syntax_problem, validate
+from qualcode.refi.xml_helpers import child_elements, local_name, syntax_problem, validate
 
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
 ORIGIN = "QualCode"

@@ -8,7 +8,7 @@ plain texts under `sources/`. Our entities map onto it as
     coding → Coding inside a PlainTextSelection (one selection per span and coder)
     memo → Note, referenced from its target (from a Case by a Link, which has no NoteRef)
 
-The codebook part is written by `refi_codebook.to_qdc` and read by `parse_qdc`, only moved
+The codebook part is written by `qdc.to_qdc` and read by `parse_qdc`, only moved
 between the two namespaces, so a code's Description and its tag Sets are the same in a `.qdc`
 and a `.qdpx`. What the schema has no place for (a document's turns, unit and language, a
 machine coder, a suggestion's score) rides in `<?qualcode {json}?>` processing instructions,
@@ -17,7 +17,7 @@ everything but codes are derived (uuid5) from what identifies a row in any datab
 document's sha256, a coder's name, a span), and the only dates are those stored with documents,
 codings and memos, so the same project state always gives the same bytes.
 
-Reading a `.qdpx` back is `refi_read` (the file) and `refi_import` (the project).
+Reading a `.qdpx` back is `qdpx_read` (the file) and `qdpx_import` (the project).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from qualcode.codes import CodeTree, to_codebook
 from qualcode.errors import QualcodeError
-from qualcode.export.refi_codebook import GUID_NAMESPACE, META_PI, ORIGIN, to_qdc
-from qualcode.export.refi_xml import NAMESPACE, PI, QDE_NAME, local_name, qname, safe_parser, validate
+from qualcode.refi.qdc import GUID_NAMESPACE, META_PI, ORIGIN, to_qdc
+from qualcode.refi.xml_helpers import NAMESPACE, PI, QDE_NAME, local_name, qname, safe_parser, validate
 from qualcode.files import write_atomically
 from qualcode.model import Coder, Coding, Document, Memo, Project
 from qualcode.store import Store, find_project

@@ -1,6 +1,6 @@
 """A REFI-QDA `.qdpx` brought into the current project in one write transaction: all of it, or nothing.
 
-`refi_read` reads and checks the file; this stores what it read. Codes the project lacks are
+`qdpx_read` reads and checks the file; this stores what it read. Codes the project lacks are
 added and those it has never changed; users become coders; each source becomes a document with
 turns and segments as the importer makes them, cases its participants; codings and notes follow.
 Our own `<?qualcode?>` data gives back turns (when the text is unchanged), unit and language,
@@ -22,7 +22,7 @@ from qualcode.codebook import PATH_SEPARATOR, Codebook, CodeSpec
 from qualcode.codes import SPEC_FIELDS, CodeTree, set_book_exclusive, snapshot
 from qualcode.coding import coder_named, coding_snapshot, find_coder
 from qualcode.errors import IngestError, QualcodeError
-from qualcode.export.refi_read import Case, Package, Reader, Source
+from qualcode.refi.qdpx_read import Case, Package, Reader, Source
 from qualcode.ingest import speakers
 from qualcode.ingest.assemble import PlacedTurn, assemble
 from qualcode.ingest.language import guess_language

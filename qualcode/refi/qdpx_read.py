@@ -1,4 +1,4 @@
-"""A REFI-QDA `.qdpx` read into plain data (a `Package`) before `refi_import` opens its write transaction.
+"""A REFI-QDA `.qdpx` read into plain data (a `Package`) before `qdpx_import` opens its write transaction.
 
 Everything that can refuse a file runs here, outside the transaction. The reader is lenient with
 what other tools write (no namespace, empty containers, braced upper-case GUIDs, #RGB,
@@ -23,9 +23,9 @@ from lxml import etree
 from qualcode import untrusted_xml
 from qualcode.codebook import Codebook, CodebookError, normalize_guid
 from qualcode.errors import IngestError, QualcodeError
-from qualcode.export.refi_codebook import META_PI, parse_qdc
-from qualcode.export.refi_positions import map_positions, normalise
-from qualcode.export.refi_xml import (PI, QDE_NAME, child_elements, local_name, qname, schema_errors,
+from qualcode.refi.qdc import META_PI, parse_qdc
+from qualcode.refi.positions import map_positions, normalise
+from qualcode.refi.xml_helpers import (PI, QDE_NAME, child_elements, local_name, qname, schema_errors,
                                       syntax_problem)
 from qualcode.ingest import decoding, safety
 

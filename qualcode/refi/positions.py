@@ -2,7 +2,7 @@
 
 We store every text normalised (line breaks, NFC, spaces, control characters: `decoding.normalize`),
 while another tool's selections count positions in its file as written, and some count `\\r\\n`
-as one character. This maps the one onto the other, for `refi_read`.
+as one character. This maps the one onto the other, for `qdpx_read`.
 """
 
 from __future__ import annotations
