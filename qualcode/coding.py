@@ -35,6 +35,8 @@ def coder_named(session: Session, project: Project, name: str, create: bool = Tr
         session.add(coder)
         session.flush()
         record(session, project.id, "add", "coder", coder.id, after={"name": name, "kind": "human"})
+    elif coder.kind != "human":
+        raise QualcodeError(f"'{name}' is the software's own coder: a person's codings cannot be stored under it")
     return coder
 
 

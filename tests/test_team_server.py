@@ -250,3 +250,14 @@ def test_only_a_lead_switches_blind_coding(two_coders):
         assert project.settings["blind"] is False
         event = session.scalars(select(Event).where(Event.target_kind == "project").order_by(Event.id.desc())).first()
         assert event.actor == "Lena" and event.after == {"blind": False}
+
+
+def test_no_person_codes_as_the_machine(two_coders, tmp_path):
+    with two_coders.write() as session:
+        project = get_project(session)
+        machine = session.scalars(select(Coder).where(Coder.kind == "machine")).first()
+        with pytest.raises(QualcodeError, match="software's own coder"):
+            coder_named(session, project, machine.name)
+    rows = tmp_path / "codings.csv"
+    rows.write_text("segment,code\n1,Waiting time\n", encoding="utf-8")
+    assert main(["--db", two_coders.url, "codings", "import", str(rows), "--coder", "machine"]) == 1
