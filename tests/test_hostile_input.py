@@ -268,3 +268,20 @@ def test_a_bad_busy_timeout_setting_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv("QUALCODE_BUSY_TIMEOUT", "soon")
     with pytest.raises(QualcodeError, match=r"^QUALCODE_BUSY_TIMEOUT='soon': give a number of seconds$"):
         Store(str(tmp_path / "p.db"))
+
+
+def test_the_app_says_busy_in_one_line(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "p.db"
+    holder = Store(str(db))
+    monkeypatch.setenv("QUALCODE_DB", str(db))
+    monkeypatch.setenv("QUALCODE_BUSY_TIMEOUT", "0.2")
+    with holder.write() as session:
+        get_project(session, "Сауалнама")
+        session.flush()
+        at = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    [error] = [e.value.replace("\\", "") for e in at.error]
+    assert error == f"the database sqlite:///{db} is busy (another user is writing); try again"
+    holder.close()
