@@ -13,9 +13,10 @@ import functools
 import getpass
 import os
 import re
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator, TypeVar
+from typing import TypeVar
 from urllib.parse import unquote
 
 from alembic import command
@@ -23,8 +24,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode.errors import QualcodeError
@@ -51,23 +52,25 @@ _QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
 _BUSY_SQLSTATES = {"55P03", "40001", "40P01"}  # lock not available, serialization failure, deadlock
 
 
+def _parsed(url: str) -> URL | None:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy can read, or a bad port
+        return None
+
+
 def display_url(url: str) -> str:
     """The URL as shown and logged: the password replaced by ***, even when the URL does not parse;
     Cyrillic and Kazakh names as written, not percent-encoded."""
-    try:
-        shown = make_url(url).render_as_string(hide_password=True)
-    except Exception:  # a URL SQLAlchemy cannot read still must not leak
-        shown = _USERINFO_PASSWORD.sub(r"\1***@", url)
+    parsed = _parsed(url)
+    shown = parsed.render_as_string(hide_password=True) if parsed else _USERINFO_PASSWORD.sub(r"\1***@", url)
     return unquote(_QUERY_PASSWORD.sub(r"\1***", shown))
 
 
 def _hide_secrets(text: str, url: str) -> str:
     """A driver's message with the raw URL (and its password) taken out."""
     text = text.replace(url, display_url(url))
-    try:
-        password = make_url(url).password
-    except Exception:
-        password = None
+    password = (parsed := _parsed(url)) and parsed.password
     return text.replace(str(password), "***") if password else text
 
 
@@ -193,11 +196,11 @@ class Store:
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         return cfg
 
-    def write(self) -> ContextManager[Session]:
+    def write(self) -> AbstractContextManager[Session]:
         """A session in one serialised write transaction, committed on success."""
         return self._session(self._writer)
 
-    def read(self) -> ContextManager[Session]:
+    def read(self) -> AbstractContextManager[Session]:
         """A session in one read transaction; it never waits for writers."""
         return self._session(self._reader)
 

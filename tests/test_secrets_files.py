@@ -23,7 +23,7 @@ SECRET_URL = "postgresql+psycopg://u:secretpw@127.0.0.1:1/x"
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     env.pop("QUALCODE_DB", None)
-    return subprocess.run([sys.executable, "-m", "qualcode.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "qualcode.cli", *args], check=False, cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
