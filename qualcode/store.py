@@ -24,8 +24,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode.errors import QualcodeError
@@ -47,31 +47,26 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
-_USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
+# the password in user:password@host, up to the last "@" (a password may hold "@", "/" or spaces)
+_USERINFO_PASSWORD = re.compile(r"(://[^:/@\s]*:)(.*)@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)([^&\s]*)", re.IGNORECASE)
 _BUSY_SQLSTATES = {"55P03", "40001", "40P01"}  # lock not available, serialization failure, deadlock
 
 
-def _parsed(url: str) -> URL | None:
-    try:
-        return make_url(url)
-    except (ArgumentError, ValueError):  # not a URL SQLAlchemy can read, or a bad port
-        return None
-
-
 def display_url(url: str) -> str:
-    """The URL as shown and logged: the password replaced by ***, even when the URL does not parse;
-    Cyrillic and Kazakh names as written, not percent-encoded."""
-    parsed = _parsed(url)
-    shown = parsed.render_as_string(hide_password=True) if parsed else _USERINFO_PASSWORD.sub(r"\1***@", url)
-    return unquote(_QUERY_PASSWORD.sub(r"\1***", shown))
+    """The URL as shown and logged: the password replaced by ***, whether or not the URL parses
+    (read as text, not by the driver); Cyrillic and Kazakh names as written, not percent-encoded."""
+    hidden = _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1***@", url))
+    return unquote(hidden)
 
 
 def _hide_secrets(text: str, url: str) -> str:
-    """A driver's message with the raw URL (and its password) taken out."""
+    """A driver's message with the raw URL and its password, as written or decoded, taken out."""
     text = text.replace(url, display_url(url))
-    password = (parsed := _parsed(url)) and parsed.password
-    return text.replace(str(password), "***") if password else text
+    found = [m.group(2) for pattern in (_USERINFO_PASSWORD, _QUERY_PASSWORD) for m in pattern.finditer(url)]
+    for secret in {s for raw in found for s in (raw, unquote(raw)) if s}:
+        text = text.replace(secret, "***")
+    return text
 
 
 def _busy_timeout(seconds: float | None) -> float:

@@ -33,7 +33,10 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     ("postgresql+psycopg://u:secretpw@127.0.0.1:notaport/x", "postgresql+psycopg://u:***@127.0.0.1:notaport/x"),
     ("postgresql+psycopg://u@h/x?password=secretpw&sslmode=require",
      "postgresql+psycopg://u@h/x?password=***&sslmode=require"),
+    ("postgresql+psycopg://u:p@ss wörd/ө@host/db", "postgresql+psycopg://u:***@host/db"),  # not encoded
     ("sqlite:////tmp/Сауалнама.db", "sqlite:////tmp/Сауалнама.db"),
+    ("sqlite:////tmp/a:b@c.db", "sqlite:////tmp/a:b@c.db"),
+    ("postgresql+psycopg://u@h/x", "postgresql+psycopg://u@h/x"),
 ])
 def test_display_url_hides_the_password(url, shown):
     assert display_url(url) == shown
