@@ -1,0 +1,64 @@
+"""Analysis commands: search, quote summaries, group contrasts, the consistency audit, sub-codes.
+
+Each prints participants' own words with speaker, document and time; none writes anything but
+`search --apply` (a person's codings) and `subcode-accept` (a code and machine suggestions).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from qualcode.cli.common import emit, open_store
+
+
+def _coders(args) -> set[str] | None:
+    return set(args.coder) if getattr(args, "coder", None) else None
+
+
+def _when(seconds) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    return f" [{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}]"
+
+
+def _cite(q: dict) -> str:
+    return f"{q['document']}{_when(q.get('time'))} {q['speaker'] or '?'}: {q['text']}"
+
+
+def cmd_search(args) -> int:
+    from qualcode.search import Filters, code_hits, search
+    from qualcode.topic_runs import parse_attribute
+
+    where = dict(parse_attribute(a) for a in args.where or [])
+    store = open_store(args)
+    hits = search(store, args.query, Filters(args.document or [], args.code or [], where), args.limit, args.mode,
+                  _coders(args))
+    if args.apply:
+        if not args.as_coder:
+            from qualcode.errors import QualcodeError
+            raise QualcodeError("--apply needs --as NAME: the person whose codings these become")
+        n = code_hits(store, args.as_coder, args.apply, [h["segment"] for h in hits])
+        print(f"applied {args.apply} to {n} segments as {args.as_coder}", file=sys.stderr)
+
+    def human(rows):
+        for h in rows:
+            print(f"{h['score']:.3f}  #{h['segment']}  {_cite(h)}")
+        if not rows:
+            print("no segment in scope", file=sys.stderr)
+    emit(hits, args.json, human)
+    return 0
+
+
+def add_commands(sub, common) -> None:
+    p = sub.add_parser("search", parents=[common], help="rank participants' segments by meaning and words")
+    p.add_argument("query", help="a question, a phrase or a code's definition (any language)")
+    p.add_argument("--document", action="append", help="only this document (repeatable)")
+    p.add_argument("--code", action="append", help="only segments coded with this code path or below (repeatable)")
+    p.add_argument("--where", action="append", metavar="KEY=VALUE", help="only speakers/documents with this value")
+    p.add_argument("--limit", type=int, default=20, help="how many hits (default 20)")
+    p.add_argument("--mode", choices=("blend", "meaning", "words"), default="blend", help="ranking (default blend)")
+    p.add_argument("--coder", action="append", help="the code filter reads only this coder's codings (repeatable)")
+    p.add_argument("--apply", metavar="CODE", help="apply this code to every hit listed, as --as")
+    p.add_argument("--as", dest="as_coder", metavar="NAME", help="the person --apply codes as")
+    p.set_defaults(func=cmd_search)
