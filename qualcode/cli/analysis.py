@@ -50,6 +50,24 @@ def cmd_search(args) -> int:
     return 0
 
 
+def cmd_summary(args) -> int:
+    from qualcode.summaries import code_summary
+
+    result = code_summary(open_store(args), args.code, args.by, _coders(args), anonymise=args.anonymise)
+
+    def human(r):
+        for g in r["groups"]:
+            head = f"{r['by']} = {g['group']}: " if r["by"] else ""
+            print(f"{head}{g['segments']} segments, {g['participants']} participants, {g['documents']} documents "
+                  f"(coverage {g['coverage']:.2f})")
+            for q in g["quotes"]:
+                print(f"  [{q['stands_for']}] {_cite(q)}")
+        if not r["groups"]:
+            print(f"no quotes coded {r['code']} yet", file=sys.stderr)
+    emit(result, args.json, human)
+    return 0
+
+
 def add_commands(sub, common) -> None:
     p = sub.add_parser("search", parents=[common], help="rank participants' segments by meaning and words")
     p.add_argument("query", help="a question, a phrase or a code's definition (any language)")
@@ -62,3 +80,10 @@ def add_commands(sub, common) -> None:
     p.add_argument("--apply", metavar="CODE", help="apply this code to every hit listed, as --as")
     p.add_argument("--as", dest="as_coder", metavar="NAME", help="the person --apply codes as")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("summary", parents=[common], help="the 3–7 quotes that best cover what was said under a code")
+    p.add_argument("code", help="code path (its subtree counts too)")
+    p.add_argument("--by", metavar="ATTRIBUTE", help="one summary per value: document, role, group, gender …")
+    p.add_argument("--coder", action="append", help="only this coder's codings (repeatable; default every person)")
+    p.add_argument("--anonymise", "--anonymize", action="store_true", help="pseudonyms instead of speaker labels")
+    p.set_defaults(func=cmd_summary)

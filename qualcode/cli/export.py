@@ -62,6 +62,12 @@ def cmd_export(args) -> int:
             from qualcode.export.docx import ReportOptions, build_report
             options = ReportOptions(group_by=args.group_by or "code", max_quotes=args.max_quotes,
                                     language=args.language)
+            if args.summaries:
+                from dataclasses import replace
+
+                from qualcode.summaries import report_picks
+                picks = report_picks(open_store(args), coded_quotes(session, args.coder, args.codes).quotes)
+                options = replace(options, summaries=picks)
             files[out], quoteset = build_report(session, args.coder, args.codes, args.anonymise, options)
         else:
             from qualcode.export import tables
@@ -139,6 +145,7 @@ def add_commands(sub, common) -> None:
     p.add_argument("--group-by", metavar="ATTRIBUTE",
                    help="code (default), document, role, or an attribute: type, gender, document:site …")
     p.add_argument("--max-quotes", type=int, metavar="N", help="at most N quotes per code (the strongest)")
+    p.add_argument("--summaries", action="store_true", help="docx: a Summary block per code (the quotes covering most)")
     p.add_argument("--anonymise", "--anonymize", action="store_true",
                    help="pseudonyms where set, else 'Participant N', instead of the speaker labels")
     p.add_argument("--language", choices=["en", "ru"], default="en", help="the Word report's own words")

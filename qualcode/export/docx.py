@@ -55,6 +55,9 @@ LABELS: dict[str, dict] = {
         "strongest": "Codes and strongest quotes", "no_cell_codes": "No code carries this tag.",
         "no_cell_quotes": "No quotes yet.", "definition": "Definition",
         "n_quotes": "quotes", "n_participants": "participants", "n_documents": "documents", "n_groups": "groups",
+        "summary": "Summary",
+        "summary_note": "The quotes that together best cover what was said under this code (chosen by meaning, "
+                        "central and different from each other); participants' own words, nothing rewritten.",
         "no_quotes": "No quotes for this code.", "no_quotes_parent": "No quotes coded directly; see the codes below.",
         "shown": "Showing {shown} of {total} quotes: the strongest, spread over {key}.",
         "empty": "No coded quotes yet for this selection (coder: {coder}).",
@@ -86,6 +89,9 @@ LABELS: dict[str, dict] = {
         "strongest": "Коды и наиболее показательные цитаты", "no_cell_codes": "Нет кодов с этой меткой.",
         "no_cell_quotes": "Цитат пока нет.", "definition": "Определение",
         "n_quotes": "цитаты", "n_participants": "участники", "n_documents": "документы", "n_groups": "группы",
+        "summary": "Резюме",
+        "summary_note": "Цитаты, которые вместе лучше всего передают сказанное по этому коду (отобраны по смыслу: "
+                        "центральные и непохожие друг на друга); слова участников, ничего не переписано.",
         "no_quotes": "Для этого кода нет цитат.",
         "no_quotes_parent": "Нет цитат, закодированных непосредственно этим кодом; см. подкоды ниже.",
         "shown": "Показано {shown} из {total} цитат: наиболее показательные, по разным значениям ({key}).",
@@ -110,6 +116,7 @@ class ReportOptions:
     matrix_quotes: int = 3  # per SWOT / PEST cell
     agreement: dict | None = None  # from agreement_summary()
     generated_at: datetime | None = None
+    summaries: dict[str, list[int]] | None = None  # code path → coding ids of its Summary quotes (summaries.report_picks)
 
 
 def strength(q: Quote) -> tuple:
@@ -454,6 +461,7 @@ class _Report:
             self.w.note(t["no_quotes_parent"] if code.has_children else t["no_quotes"])
             return
         self.w.paragraph(self.counts(quotes))
+        self.summary(code, quotes)
         chosen = strongest(quotes, self.o.max_quotes, self.key)
         if len(chosen) < len(quotes):
             self.w.note(t["shown"].format(shown=len(chosen), total=len(quotes), key=self.key_label()))
@@ -467,6 +475,19 @@ class _Report:
             self.w.heading(f"{self.key_label()}: {shown}", 4)
             for q in members:
                 self.quote(q)
+
+
+    def summary(self, code: CodeInfo, quotes: list[Quote]) -> None:
+        """The "Summary" block: the chosen quotes, in the order chosen (most central first)."""
+        picked = (self.o.summaries or {}).get(code.path)
+        if not picked:
+            return
+        by_id = {q.coding_id: q for q in quotes}
+        self.w.heading(self.t["summary"], 4)
+        self.w.note(self.t["summary_note"])
+        for coding_id in picked:
+            if coding_id in by_id:
+                self.quote(by_id[coding_id])
 
 
 def render(quoteset: QuoteSet, options: ReportOptions | None = None) -> bytes:
