@@ -22,7 +22,8 @@ def list_documents(session: Session) -> list[dict]:
         return []
     docs = session.scalars(select(Document).where(Document.project_id == project.id)
                            .options(*_with_children()).order_by(Document.id)).all()
-    return [{"name": d.name, "file": d.source_name, "status": "imported", **document_summary(d),
+    return [{"name": d.name, "file": d.source_name, "status": "draft" if d.status == "draft" else "imported",
+             **document_summary(d),
              "attributes": d.attributes, "sha256": d.sha256} for d in docs]
 
 
@@ -57,9 +58,11 @@ def document_detail(doc: Document) -> dict:
         if label:
             speakers[label]["turns"] += 1
         turns.append({"speaker": label, "start": t.start, "end": t.end,
-                      "start_time": t.start_time, "end_time": t.end_time, "language": t.language or doc.language})
+                      "start_time": t.start_time, "end_time": t.end_time, "language": t.language or doc.language,
+                      "confidence": t.confidence})
     segments = [{"id": s.id, "turn": turn_index[s.turn_id], "start": s.start, "end": s.end,
                  "text": doc.text[s.start:s.end], "unit": s.unit} for s in doc.segments]
-    return {"name": doc.name, "format": doc.format, "encoding": doc.encoding, "language": doc.language,
+    return {"name": doc.name, "format": doc.format, "status": doc.status, "recording": doc.recording_path,
+            "duration": doc.duration, "encoding": doc.encoding, "language": doc.language,
             "languages": document_languages(doc), "attributes": doc.attributes, "unit": doc.unit, "text": doc.text,
             "speakers": speakers, "turns": turns, "segments": segments}

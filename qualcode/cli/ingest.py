@@ -24,16 +24,18 @@ def print_import(results: list[dict]) -> None:
 
 
 def cmd_import(args) -> int:
-    from qualcode.ingest.importer import ImportOptions, import_files
-    from qualcode.progress import progress_bar
+    from qualcode.ingest.importer import ImportOptions
+    from qualcode.progress import progress_bar, step_bar
+    from qualcode.recording.importing import import_paths
 
     options = ImportOptions(format=args.format, encoding=args.encoding, language=args.language,
                             unit=args.unit, attributes=Path(args.attributes) if args.attributes else None,
                             moderator=args.moderator)
     store = open_store(args)
     paths = [Path(p) for p in args.paths]
-    with progress_bar(len(paths), "importing") as advance:
-        results = [r.as_dict() for r in import_files(store, paths, options, progress=lambda _r: advance())]
+    with progress_bar(len(paths), "importing") as advance, step_bar("transcribing, seconds of audio") as heard:
+        results = import_paths(store, paths, options, args.speakers, progress=lambda d, t: heard(int(d), int(t)),
+                               done=lambda _r: advance())
     emit(results, args.json, print_import)
     return 1 if any(r["status"] == "error" for r in results) else 0
 
@@ -77,11 +79,12 @@ def cmd_demo(args) -> int:
 
 
 def add_commands(sub, common) -> None:
-    p = sub.add_parser("import", parents=[common], help="import transcripts and survey files")
+    p = sub.add_parser("import", parents=[common], help="import transcripts, survey files and recordings (a draft to confirm)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--format", choices=FORMATS, help="override format detection")
     p.add_argument("--encoding", help="override encoding detection (utf-8, cp1251, koi8-r, utf-16 …)")
-    p.add_argument("--language", help="en, ru or kk for every turn (default: detected per turn)")
+    p.add_argument("--language", help="en, ru or kk for every turn (default: detected per turn; auto for recordings)")
+    p.add_argument("--speakers", type=int, help="recordings: how many voices to group the speech into (default: estimated)")
     p.add_argument("--unit", default="sentence", help="coding unit: turn, sentence or window:N (default sentence)")
     p.add_argument("--attributes", help="sidecar YAML/CSV with document and participant attributes")
     p.add_argument("--moderator", help="the speaker label of the moderator (default: recognised)")

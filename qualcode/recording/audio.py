@@ -33,7 +33,8 @@ def decode(path: Path) -> np.ndarray:
     except IngestError:
         raise
     except (av.FFmpegError, OSError, ValueError) as err:
-        raise IngestError(f"cannot be decoded as audio ({str(err).splitlines()[0][:200]})") from None
+        reason = getattr(err, "strerror", None) or str(err).splitlines()[0][:200]
+        raise IngestError(f"cannot be decoded as audio ({reason})") from None
     if not chunks:
         raise IngestError("contains no audio samples")
     samples = np.concatenate(chunks).astype(np.float32) / 32768.0
