@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,13 +19,22 @@ MIN_CHARS = 3       # shorter tokens (и, в, of, a) carry little; BM25's idf wo
 BM25_K1, BM25_B = 1.2, 0.75
 
 
-def stems(text: str, language: str = "") -> list[str]:
-    """Lower-cased word stems of `text` for its language ('ru', 'kk', 'en', or a mix like 'kk-ru')."""
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """spaCy's lists (and Kazakh's), loaded only when a contrast asks."""
+    from qualcode.topics import stop_words
+    return frozenset(stop_words())
+
+
+def stems(text: str, language: str = "", content_only: bool = False) -> list[str]:
+    """Lower-cased word stems of `text` for its language ('ru', 'kk', 'en', or a mix like 'kk-ru');
+    `content_only` leaves out English, Russian and Kazakh stop words (и, это, мен, the, and)."""
     primary = (language or "").lower().split("-")[0].split("_")[0]
     cut = STEM_CHARS.get(primary, 0)
+    stop = _stop_words() if content_only else frozenset()
     out = []
     for token in TOKEN.findall(text.casefold()):
-        if len(token) < MIN_CHARS or token.isdigit():
+        if len(token) < MIN_CHARS or token.isdigit() or token in stop:
             continue
         if cut == 0 and primary != "en" and re.search(r"[а-яёәғқңөұүһі]", token):
             cut_here = 5     # Cyrillic inside an unknown-language text: stem it as Russian/Kazakh

@@ -68,6 +68,25 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_contrast(args) -> int:
+    from qualcode.contrasts import contrast
+
+    result = contrast(open_store(args), args.attribute, _coders(args), args.alpha)
+
+    def human(r):
+        print(f"{r['attribute']}: {r['segments']} segments; {r['test']}")
+        for g in r["groups"]:
+            print(f"\n{r['attribute']} = {g['value']} ({g['segments']} segments, {g['participants']} participants)")
+            for kind, key in (("codes", "code"), ("words", "word")):
+                for row in g[kind]:
+                    print(f"  {row['direction']:>4} {row[key]}: {row['in']} ({row['in_share']:.0%}) vs {row['out']} "
+                          f"({row['out_share']:.0%}), {row['participants']} participants, p={row['p']}, q={row['q']}")
+                    for q in row["quotes"]:
+                        print(f"        {_cite(q)}")
+    emit(result, args.json, human)
+    return 0
+
+
 def add_commands(sub, common) -> None:
     p = sub.add_parser("search", parents=[common], help="rank participants' segments by meaning and words")
     p.add_argument("query", help="a question, a phrase or a code's definition (any language)")
@@ -87,3 +106,9 @@ def add_commands(sub, common) -> None:
     p.add_argument("--coder", action="append", help="only this coder's codings (repeatable; default every person)")
     p.add_argument("--anonymise", "--anonymize", action="store_true", help="pseudonyms instead of speaker labels")
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("contrast", parents=[common], help="codes and words one group raised more or less than others")
+    p.add_argument("attribute", help="document, role, group, type, gender, settlement, document:site …")
+    p.add_argument("--alpha", type=float, default=0.05, help="show rows with p below this (default 0.05)")
+    p.add_argument("--coder", action="append", help="only this coder's codings (repeatable; default every person)")
+    p.set_defaults(func=cmd_contrast)
