@@ -4,6 +4,7 @@ whose turns have times (a VTT/SRT/Otter/Rev transcript) so that its turns can be
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.ingest.decoding import normalize
 from qualcode.model import Document
-from qualcode.recording import audio
+from qualcode.recording import audio, transcribe
 from qualcode.recording.draft import Piece, join, pieces_of, write_pieces
 from qualcode.store import Store, atomic, record
 
@@ -136,3 +137,45 @@ def drafts(session: Session, project_id: int) -> list[str]:
     """Names of the project's drafts, oldest first."""
     return list(session.scalars(select(Document.name).where(Document.project_id == project_id,
                                                             Document.status == "draft").order_by(Document.id)))
+
+
+@dataclass
+class DraftView:
+    """What the editor page shows: the draft's turns, its voices, and the recording to play."""
+
+    name: str
+    status: str
+    recording: str | None
+    pieces: list[Piece]
+
+    @property
+    def voices(self) -> list[str]:
+        return list(dict.fromkeys(p.speaker for p in self.pieces))
+
+
+def load_draft(session: Session, name: str) -> DraftView:
+    from qualcode.documents import get_document
+
+    doc = get_document(session, name)
+    return DraftView(doc.name, doc.status, playable(doc), pieces_of(doc))
+
+
+def playable(doc: Document) -> str | None:
+    """The kept recording of a document, when it is still there to be played."""
+    return doc.recording_path if doc.recording_path and Path(doc.recording_path).is_file() else None
+
+
+def recording_of(session: Session, name: str) -> str | None:
+    from qualcode.documents import get_document
+    return playable(get_document(session, name))
+
+
+def marked(piece: Piece) -> list[tuple[str, bool]]:
+    """The turn's text in runs, True for a word the speech model was unsure of."""
+    runs, at = [], 0
+    for start, end, probability, *_times in piece.words:
+        if transcribe.is_low(probability):
+            runs += [(piece.text[at:start], False), (piece.text[start:end], True)]
+            at = end
+    runs.append((piece.text[at:], False))
+    return [run for run in runs if run[0]]

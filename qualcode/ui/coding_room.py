@@ -13,6 +13,7 @@ import streamlit as st
 
 from qualcode.coding import decide, remove_coding, set_memo, undo_last
 from qualcode.display import badge, format_time, markdown_escape
+from qualcode.recording.editing import recording_of
 from qualcode.review import (Filters, Review, ReviewSegment, accept_all, after_decision, bulk_candidates,
                              code_next, code_segment, filter_segments, load_review, palette, place_cursor,
                              recent_codes, span_for_quote, step)
@@ -236,12 +237,23 @@ def _add(review: Review, segment: ReviewSegment) -> None:
                                       args=(review, segment, code_id), help=review.codes[code_id].path)
 
 
+def _listen(review: Review, segment: ReviewSegment) -> None:
+    """A turn with a time plays from that time, when the document's recording is beside the project."""
+    if segment.time is None:
+        return
+    with store().read() as session:
+        recording = recording_of(session, review.document)
+    if recording:
+        st.audio(recording, start_time=int(segment.time))
+
+
 def _inspector(review: Review, segment: ReviewSegment, position: int, total: int) -> None:
     with st.container(border=True):
         who = markdown_escape(segment.speaker or "—")
         st.markdown(f"**{who}** :gray[{markdown_escape(format_time(segment.time))} · segment {segment.order + 1}"
                     f" · {position + 1} of {total} shown]")
         st.text(segment.text)
+        _listen(review, segment)
         if segment.rejected:
             st.caption("You rejected: " + markdown_escape(", ".join(_name(review, c) for c in segment.rejected)))
     _actions(review, segment)

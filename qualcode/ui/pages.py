@@ -21,6 +21,7 @@ SEAMS = [
     ("Project", "project_page", "Project", ":material/folder_open:", "project"),
     ("Project", "codebook_page", "Codebook", ":material/account_tree:", "codebook"),
     ("Project", "anonymize_page", "Anonymise", ":material/shield_person:", "anonymise"),
+    ("Project", "transcript_page", "Transcripts", ":material/graphic_eq:", "transcripts"),
     ("Coding", "code_page", "Code", ":material/edit_note:", "code"),
     ("Coding", "autocode_page", "Auto-code", ":material/auto_awesome:", "autocode"),
     ("Analyse", "topics_page", "Topics", ":material/bubble_chart:", "topics"),
