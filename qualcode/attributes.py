@@ -3,7 +3,8 @@
 Values are kept as the researcher typed them (strings), a participant's role
 is checked, and every change is an Event. `apply_edits` turns a table editor's
 change set (edited, added and deleted rows) into the new rows, so the UI only
-hands over what the person did.
+hands over what the person did; a write applies only the keys changed from what
+the editor saw, so two people editing at once keep each other's changes.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ def participant_table(doc: Document) -> list[dict]:
 def update_participant(session: Session, project: Project, document_id: int, label: str, changes: dict,
                        actor: str | None = None) -> Participant:
     """Change a participant's role, pseudonym or attributes (an empty value keeps the key, blank)."""
-    participant = session.scalars(select(Participant).where(Participant.document_id == document_id,
-                                                            Participant.label == label)).first()
+    participant = _locked(session, select(Participant).where(Participant.document_id == document_id,
+                                                             Participant.label == label))
     if participant is None:
         raise QualcodeError(f"no participant '{label}' in this document")
     before = _snapshot(participant)
@@ -83,20 +84,41 @@ def add_participant_attribute(session: Session, project: Project, document_id: i
             update_participant(session, project, document_id, participant.label, {key: ""}, actor)
 
 
-@atomic
-def set_document_attributes(session: Session, project: Project, document_id: int, attributes: dict,
-                            actor: str | None = None) -> Document:
-    """Replace a document's attributes (group, date, site …); keys must be unique and named."""
-    doc = session.get(Document, document_id)
-    if doc is None or doc.project_id != project.id:
-        raise QualcodeError(f"no document {document_id}")
+def _cleaned(attributes: dict) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for key, value in attributes.items():
         key = _text(key)
         if not key:
             raise QualcodeError("an attribute needs a name")
         cleaned[key] = _text(value)
+    return cleaned
+
+
+def merge_edit(current: dict, seen: dict, wanted: dict) -> dict:
+    """`current` with only what an editor changed from `seen` to `wanted` (keys added, changed or
+    removed): two people editing at once keep each other's keys."""
+    seen, wanted = _cleaned(seen), _cleaned(wanted)
+    merged = {k: v for k, v in current.items() if not (k in seen and k not in wanted)}
+    merged.update({k: v for k, v in wanted.items() if k not in seen or seen[k] != v})
+    return merged
+
+
+def _locked(session: Session, query):
+    """The row read afresh and locked until the transaction ends (FOR UPDATE on PostgreSQL; a SQLite
+    write transaction is already exclusive)."""
+    return session.scalars(query.with_for_update().execution_options(populate_existing=True)).first()
+
+
+@atomic
+def set_document_attributes(session: Session, project: Project, document_id: int, attributes: dict,
+                            actor: str | None = None, seen: dict | None = None) -> Document:
+    """A document's attributes (group, date, site …); keys must be unique and named. With `seen` (what
+    the editor was shown) only the keys changed from it are written; without, the whole set is replaced."""
+    doc = _locked(session, select(Document).where(Document.id == document_id))
+    if doc is None or doc.project_id != project.id:
+        raise QualcodeError(f"no document {document_id}")
     before = dict(doc.attributes)
+    cleaned = _cleaned(attributes) if seen is None else merge_edit(before, seen, attributes)
     doc.attributes = cleaned
     session.flush()
     record(session, project.id, "update", "document", doc.id, before={"attributes": before},

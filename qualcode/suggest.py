@@ -23,7 +23,7 @@ from qualcode.errors import QualcodeError
 from qualcode.learned import NgramFeatures
 from qualcode.model_choice import project_model
 from qualcode.coding import find_coder
-from qualcode.model import Coder, Coding, Document, Participant, Segment, Turn, utcnow
+from qualcode.model import Code, Coder, Coding, Document, Participant, Segment, Turn, utcnow
 from qualcode.store import Store, find_project, get_project, record
 
 MACHINE_CODER = "machine"
@@ -146,9 +146,28 @@ def _owned(project, scope: Scope) -> Scope:
     return scope
 
 
+@dataclass
+class Scored:
+    """The scoring phase's outcome, nothing written yet: scoring takes a while, so the write phase
+    filters `rows` again against the store as it is by then (`_still_open`)."""
+
+    engine: str
+    corpus: Corpus
+    rows: list[tuple[int, int, float, str]]   # (segment id, code id, probability, reason)
+    state: dict                               # the machine coder's settings of this run
+    report: dict                              # what run_autocode returns, less the number written
+    started: float
+
+
 def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None, min_score: float | None = None,
                  embedder: Embedder | None = None, progress=None) -> dict:
     """Score every segment in scope against every active code; store the suggestions that pass."""
+    return write_scored(store, score_autocode(store, engine, scope, min_score, embedder, progress))
+
+
+def score_autocode(store: Store, engine: str = "auto", scope: Scope | None = None, min_score: float | None = None,
+                   embedder: Embedder | None = None, progress=None) -> Scored:
+    """The reading and scoring phase of a run (seconds to minutes), in read transactions only."""
     started = time.perf_counter()
     scope = scope or Scope()
     if engine not in autocode.ENGINES:
@@ -203,12 +222,17 @@ def run_autocode(store: Store, engine: str = "auto", scope: Scope | None = None,
     names = [t.key for t in code_texts]
     state = {"calibration": {str(c.id): cal for c, cal in zip(codes, outcome.calibration)},
              "groups": [g.describe(names) for g in outcome.groups], "target_precision": target}
-    written = _write_suggestions(store, engine, corpus, rows,
-                                 {**state, "queue": _queue(corpus, probability, positives, codes, tree)})
     learning = [names[j] for j, cal in enumerate(outcome.calibration) if cal["learning"]]
-    return {"suggestions": written, "segments": int(corpus.in_scope.sum()),
-            "seconds": round(time.perf_counter() - started, 2), "model": embedder.model_id, "engine": engine,
-            "warnings": warnings, "groups": state["groups"], "learning": learning, "target_precision": target}
+    return Scored(engine, corpus, rows, {**state, "queue": _queue(corpus, probability, positives, codes, tree)},
+                  {"segments": int(corpus.in_scope.sum()), "model": embedder.model_id, "engine": engine,
+                   "warnings": warnings, "groups": state["groups"], "learning": learning, "target_precision": target},
+                  started)
+
+
+def write_scored(store: Store, scored: Scored) -> dict:
+    """The write phase of a run: the suggestions still open, in one transaction; the run's report."""
+    written = _write_suggestions(store, scored.engine, scored.corpus, scored.rows, scored.state)
+    return {"suggestions": written, **scored.report, "seconds": round(time.perf_counter() - scored.started, 2)}
 
 
 _ngrams: dict[str, NgramFeatures] = {}
@@ -250,6 +274,7 @@ def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tup
                 Coding.segment_id.in_(scoped[chunk:chunk + DELETE_CHUNK]),
                 ~select(decision.id).where(decision.based_on_id == Coding.id).exists(),
             ).execution_options(synchronize_session=False))
+        rows = _still_open(session, project.id, coder, corpus.owner, rows)
         now = utcnow()
         if rows:
             session.execute(insert(Coding), [
@@ -261,6 +286,25 @@ def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tup
         record(session, project.id, "autocode", "coder", coder.id,
                after={"engine": engine, "segments": len(scoped), "suggestions": len(rows)})
     return len(rows)
+
+
+def _still_open(session: Session, project_id: int, machine: Coder, owner: str | None,
+                rows: list[tuple[int, int, float, str]]) -> list[tuple[int, int, float, str]]:
+    """The rows still worth writing, read inside the write transaction: people decide, and codes are
+    archived or removed, while a run scores. Drops a (segment, code) a person (under blind coding: the
+    owner) has coded or decided meanwhile, or that keeps a decided suggestion of this machine; a code no
+    longer active; a segment no longer there."""
+    human = aliased(Coder)
+    whose = human.kind == "human" if owner is None else human.name == owner
+    pairs = select(Coding.segment_id, Coding.code_id)
+    settled = {tuple(r) for r in session.execute(pairs.join(human, human.id == Coding.coder_id).where(
+        whose, human.project_id == project_id, Coding.segment_id.is_not(None)))}
+    settled |= {tuple(r) for r in session.execute(pairs.where(Coding.coder_id == machine.id))}
+    active = set(session.scalars(select(Code.id).where(Code.project_id == project_id, Code.archived.is_(False))))
+    wanted = sorted({segment_id for segment_id, _, _, _ in rows})
+    present = {s for chunk in range(0, len(wanted), DELETE_CHUNK)
+               for s in session.scalars(select(Segment.id).where(Segment.id.in_(wanted[chunk:chunk + DELETE_CHUNK])))}
+    return [r for r in rows if r[1] in active and r[0] in present and (r[0], r[1]) not in settled]
 
 
 def _reader_machine(project, coder: str | None) -> str:

@@ -207,10 +207,19 @@ def reconciliation_queue(session: Session, project: Project, coder_names: list[s
              "resolved": item["unit"] in settled} for item in disagreements(ratings)]
 
 
+def _check_segment(session: Session, project: Project, segment_id: int) -> None:
+    """A segment of this project, else one line (an id typed on the CLI, a stale page, another project's)."""
+    found = session.scalar(select(Segment.id).join(Document, Document.id == Segment.document_id)
+                           .where(Segment.id == segment_id, Document.project_id == project.id))
+    if found is None:
+        raise QualcodeError(f"no segment {segment_id} in project '{project.name}'")
+
+
 @atomic
 def resolve(session: Session, project: Project, segment_id: int, coder_names: list[str], take: str,
             codes: list[str] | None = None) -> list[str]:
     """Settle one segment: take coder A's codes, B's, both, neither, or an edited list (`codes`)."""
+    _check_segment(session, project, segment_id)
     ratings = project_ratings(session, project, coder_names, "segment")
     given = {c: set(ratings.assigned.get((segment_id, c), set())) for c in coder_names}
     choices = {"a": given[coder_names[0]], "b": given[coder_names[1]], "both": set().union(*given.values()),

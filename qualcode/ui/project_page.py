@@ -62,7 +62,8 @@ def _document_attributes(doc_id: int, name: str, attributes: dict) -> None:
     def apply(edits: dict) -> None:
         new = {row.get("attribute"): row.get("value") for row in apply_edits(rows, edits) if row.get("attribute")}
         with store().write() as session:
-            set_document_attributes(session, get_project(session, create=False), doc_id, new, coder_name())
+            set_document_attributes(session, get_project(session, create=False), doc_id, new, coder_name(),
+                                    seen=attributes)
     st.markdown(f"**Attributes of {markdown_escape(name)}** — group, date, site …")
     table_editor(f"docattrs.{doc_id}", rows, apply, num_rows="dynamic", width="stretch",
                  column_config={"attribute": st.column_config.TextColumn(required=True)})
