@@ -63,3 +63,27 @@ def synthesise(turns: list[tuple[str, str]], path: Path, rate: int = 22050) -> l
         w.setframerate(rate)
         w.writeframes(np.concatenate(pieces).tobytes())
     return spoken
+
+
+def draft_project(folder: Path):
+    """A project whose one draft, `group.wav`, holds the first two English turns as spoken (one word
+    marked unsure): the editor's tests, without waiting for the speech model."""
+    from qualcode.model import Document
+    from qualcode.recording.draft import Piece, write_pieces
+    from qualcode.store import Store, get_project
+
+    wav = folder / "group.wav"
+    spoken = synthesise(EN[:2], wav)
+    store = Store(str(folder / "draft.db"))
+    with store.write() as session:
+        project = get_project(session)
+        doc = Document(project_id=project.id, name=wav.name, source_name=str(wav), format="audio", sha256="0" * 64,
+                       text="", language="en", unit="sentence", attributes={}, status="draft",
+                       recording_path=str(wav), recording_sha256="0" * 64, duration=spoken[-1].end)
+        session.add(doc)
+        session.flush()
+        first = Piece("Voice 1", spoken[0].text, spoken[0].start, spoken[0].end, "en", 0.8,
+                      [[0, 4, 0.9, 0.5, 0.8], [5, 15, 0.3, 0.8, 1.4]])
+        second = Piece("Voice 2", spoken[1].text, spoken[1].start, spoken[1].end, "en", 0.9)
+        write_pieces(session, doc, [first, second])
+    return store

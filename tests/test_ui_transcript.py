@@ -7,10 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from qualcode.documents import get_document
-from qualcode.model import Document
-from qualcode.recording.draft import Piece, write_pieces
-from qualcode.store import Store, get_project
-from tests.speech_fixture import EN, synthesise
+from tests.speech_fixture import draft_project
 
 TIMEOUT = 60
 
@@ -24,22 +21,8 @@ def _page() -> None:
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
-    db = tmp_path / "draft.db"
-    wav = tmp_path / "group.wav"
-    spoken = synthesise(EN[:2], wav)
-    s = Store(str(db))
-    with s.write() as session:
-        project = get_project(session)
-        doc = Document(project_id=project.id, name="group.wav", source_name=str(wav), format="audio", sha256="0" * 64,
-                       text="", language="en", unit="sentence", attributes={}, status="draft",
-                       recording_path=str(wav), recording_sha256="0" * 64, duration=spoken[-1].end)
-        session.add(doc)
-        session.flush()
-        first = Piece("Voice 1", spoken[0].text, spoken[0].start, spoken[0].end, "en", 0.8,
-                      [[0, 4, 0.9, 0.5, 0.8], [5, 15, 0.3, 0.8, 1.4]])
-        second = Piece("Voice 2", spoken[1].text, spoken[1].start, spoken[1].end, "en", 0.9)
-        write_pieces(session, doc, [first, second])
-    monkeypatch.setenv("QUALCODE_DB", str(db))
+    s = draft_project(tmp_path)
+    monkeypatch.setenv("QUALCODE_DB", str(tmp_path / "draft.db"))
     yield s
     s.close()
 

@@ -101,14 +101,15 @@ def _shortcuts(view: editing.DraftView, cursor: int) -> None:
 def _turn(view: editing.DraftView, number: int, cursor: int) -> None:
     piece = view.pieces[number]
     with st.container(border=number == cursor):
-        head = st.columns([1, 3, 4, 2], vertical_alignment="center")
-        head[0].button("", icon=":material/play_arrow:", key=f"transcript.play.{number}", on_click=_play,
+        head = st.columns([2, 3, 3, 2], vertical_alignment="center")
+        head[0].button(format_time(piece.start_time), icon=":material/play_arrow:", key=f"transcript.play.{number}",
+                       on_click=_play,
                        args=(number,), help=f"Play turn {number + 1}", disabled=view.recording is None)
         key = f"transcript.speaker.{view.name}.{number}.{piece.speaker}"
         head[1].selectbox("Speaker", view.voices, index=view.voices.index(piece.speaker), key=key,
                           label_visibility="collapsed", on_change=_speaker_changed, args=(view.name, number, key))
         confidence = "" if piece.confidence is None else f" · confidence {piece.confidence:.2f}"
-        head[2].markdown(f":gray[{format_time(piece.start_time)}–{format_time(piece.end_time)} · "
+        head[2].markdown(f":gray[to {format_time(piece.end_time)} · "
                          f"{markdown_escape(piece.language)}{confidence}]")
         head[3].button("Merge with next", key=f"transcript.merge.{number}", disabled=number + 1 >= len(view.pieces),
                        on_click=_write, args=(view.name, editing.merge, number))
