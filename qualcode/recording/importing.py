@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Iterable
@@ -121,3 +122,16 @@ def import_paths(store: Store, paths: Iterable[Path], options: ImportOptions, sp
         if done:
             done(result)
     return results
+
+
+def import_upload(store: Store, name: str, data: bytes, options: ImportOptions, speakers: int | None = None,
+                  progress: Progress | None = None) -> dict:
+    """A recording uploaded in the app: staged in a private folder only while it is transcribed
+    (the kept copy beside the project is what stays)."""
+    with tempfile.TemporaryDirectory(prefix="qualcode-recording-") as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        result = import_recording(store, path, options, speakers, progress, source_name=f"upload:{path.name}")
+    if result["error"]:
+        result["error"] = result["error"].replace(str(path), path.name)   # not the staging folder's path
+    return {**result, "file": path.name}

@@ -109,3 +109,10 @@ def transcribe(samples: np.ndarray, language: str | None = None, allowed: tuple[
 
 def is_low(probability: float) -> bool:
     return not math.isnan(probability) and probability < LOW_CONFIDENCE
+
+
+def time_left(done: float, total: float, elapsed: float) -> float | None:
+    """Seconds of work left at the pace so far (None before there is a pace to go by)."""
+    if done <= 0 or elapsed <= 0:
+        return None
+    return max(0.0, (total - done) * elapsed / done)

@@ -7,12 +7,15 @@ J / K move to the next / previous turn, 1–9 give it that voice.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from qualcode.display import format_time, markdown_escape
 from qualcode.errors import QualcodeError
 from qualcode.recording import editing
 from qualcode.recording.draft import confirm
+from qualcode.recording.transcribe import time_left
 from qualcode.ui.state import WARN, attempt, flash, store
 
 CURSOR = "transcript.cursor"
@@ -127,11 +130,43 @@ def _turn(view: editing.DraftView, number: int, cursor: int) -> None:
                      args=(view.name, number, split_key, piece.text))
 
 
+def _transcribe_upload() -> None:
+    """Upload a recording and transcribe it here, with progress; the draft then opens below."""
+    from qualcode.ingest.importer import ImportOptions
+    from qualcode.recording.audio import EXTENSIONS
+    from qualcode.recording.importing import import_upload
+
+    with st.expander("Transcribe a recording", expanded=not _draft_names()):
+        upload = st.file_uploader("Recording", type=[e.lstrip(".") for e in EXTENSIONS], key="transcript.upload")
+        left, right = st.columns(2)
+        language = left.selectbox("Language", ["auto", "ru", "kk", "en"], key="transcript.language")
+        voices = right.number_input("Voices (0: estimate)", 0, 20, 0, key="transcript.voices")
+        st.caption("Transcribed on this computer (Whisper base, about a tenth to a sixth of the recording's "
+                   "length on two cores); nothing is uploaded anywhere. The recording is kept beside the project.")
+        if upload is None or not st.button("Transcribe", type="primary", key="transcript.go"):
+            return
+        bar, began = st.progress(0.0, text="Transcribing…"), time.monotonic()
+
+        def show(done: float, total: float) -> None:
+            left = time_left(done, total, time.monotonic() - began)
+            bar.progress(min(done / total, 1.0), text=f"Transcribed {format_time(done)} of {format_time(total)}"
+                         + ("" if left is None else f", about {format_time(left)} left"))
+        result = import_upload(store(), upload.name, upload.getvalue(), ImportOptions(language=language),
+                               voices or None, progress=show)
+    if result["status"] == "error":
+        st.error(result["error"])
+        return
+    st.session_state["transcript.document"] = result["document"]
+    flash(f"{result['document']}: {result['turns']} turns in {result['seconds']:.0f} s, ready to correct")
+    st.rerun()
+
+
 def render() -> None:
     st.header("Transcripts")
+    _transcribe_upload()
     names = _draft_names()
     if not names:
-        st.info("No draft transcripts. Import a recording (Project page or `qualcode import RECORDING`); "
+        st.info("No draft transcripts. Transcribe a recording above (or `qualcode import RECORDING`); "
                 "its transcript waits here until you confirm it.")
         return
     name = st.selectbox("Draft", names, key="transcript.document")
