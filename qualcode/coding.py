@@ -12,14 +12,9 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.model import Coder, Coding, Document, Project, Segment
-from qualcode.store import atomic, record
+from qualcode.store import atomic, find_coder, record
 
 HUMAN_STATUSES = ("accepted", "rejected", "manual")
-
-
-def find_coder(session: Session, project_id: int, name: str) -> Coder | None:
-    """The project's coder (human or machine) of this name, if there is one: the one lookup by name."""
-    return session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == name)).first()
 
 
 def coder_named(session: Session, project: Project, name: str, create: bool = True) -> Coder:

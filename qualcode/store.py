@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode.errors import QualcodeError
-from qualcode.model import Event, Project
+from qualcode.model import Coder, Event, Project
 
 DEFAULT_DB = "qualcode.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -233,6 +233,11 @@ def get_project(session: Session, name: str | None = None, create: bool = True) 
         session.flush()
         record(session, project.id, "create", "project", project.id, after={"name": project.name})
     return project
+
+
+def find_coder(session: Session, project_id: int, name: str) -> Coder | None:
+    """The project's coder (human or machine) of this name, if there is one: the one lookup by name."""
+    return session.scalars(select(Coder).where(Coder.project_id == project_id, Coder.name == name)).first()
 
 
 def last_change(session: Session) -> int | None:

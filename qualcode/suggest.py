@@ -22,9 +22,8 @@ from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
 from qualcode.learned import NgramFeatures
 from qualcode.model_choice import project_model
-from qualcode.coding import find_coder
 from qualcode.model import Code, Coder, Coding, Document, Participant, Segment, Turn, utcnow
-from qualcode.store import Store, find_project, get_project, record
+from qualcode.store import Store, find_coder, find_project, get_project, record
 
 MACHINE_CODER = "machine"
 QUEUE_SIZE = 200

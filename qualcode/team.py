@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from qualcode.agreement import Ratings, disagreements
 from qualcode.codes import CodeTree
-from qualcode.coding import apply_code, coder_named, find_coder, remove_coding
+from qualcode.coding import apply_code, coder_named, remove_coding
 from qualcode.errors import QualcodeError
 from qualcode.files import read_csv_rows
 from qualcode.model import Coder, Coding, Document, Project, Segment
-from qualcode.store import atomic, record
+from qualcode.store import atomic, find_coder, record
 
 UNITS = ("segment", "turn", "document", "span")
 SPAN_THRESHOLD = 0.9

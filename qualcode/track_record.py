@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session, aliased
 from qualcode.codes import CodeTree
 from qualcode.errors import QualcodeError
 from qualcode.exclusivity import resolve_groups
-from qualcode.coding import find_coder
 from qualcode.model import Coder, Coding, Project
-from qualcode.store import record
+from qualcode.store import find_coder, record
 from qualcode.suggest import POSITIVE, TARGET_SETTING, coded_leaves, group_candidates, machine_name
 
 LAST_N = 50          # suggestions per code the track record looks back over
