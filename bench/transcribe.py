@@ -9,13 +9,16 @@ speaker. Read the figures as a check that the pipeline works, not as the accurac
     HF_HUB_OFFLINE=1 .venv/bin/python bench/transcribe.py [--languages ru en kk] [--repeat 2]
 
 WER: detected language per utterance (as `qualcode import` does by default); WER_forced: with
-`--language` given. RTF: transcription and grouping seconds per second of audio (detected run).
+`--language` given. RTF: transcription and grouping wall seconds per second of audio (detected
+run); CPU_s/audio_s: the process's CPU seconds per audio second, which other work on the machine
+does not inflate (on an idle 2-core machine RTF is about half of it).
 Grouping: share of utterances given the right voice (--speakers 2), best pairing of voices.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
@@ -67,18 +70,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="the dialogue spoken this many times in a row")
     args = parser.parse_args()
     model = load_model()
-    print("language  audio_s  WER    WER_forced  RTF    grouping  boundary_err_s  "
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("language  audio_s  WER    WER_forced  RTF    CPU_s/audio_s  grouping  boundary_err_s  "
           "(espeak-ng speech: synthetic, see docstring)")
     with tempfile.TemporaryDirectory() as folder:
         for language in args.languages:
             path = Path(folder) / f"{language}.wav"
             spoken = synthesise(DIALOGUES[language] * args.repeat, path)
             samples = audio.decode(path)
-            began = time.perf_counter()
+            began, cpu_began = time.perf_counter(), time.process_time()
             utterances = transcribe.transcribe(samples, model=model)   # language detected, as by default
             labels = voices.group([voices.features(samples[int(u.start * audio.RATE):int(u.end * audio.RATE)])
                                    for u in utterances], 2)
-            elapsed = time.perf_counter() - began
+            elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
             ref = [w for s in spoken for w in words(s.text)]
             hyp = [w for u in utterances for w in words(u.text)]
             wer = edit_distance(ref, hyp) / len(ref)
@@ -87,7 +91,7 @@ def main() -> None:
             forced = [w for u in transcribe.transcribe(samples, language, model=model) for w in words(u.text)]
             wer_forced = edit_distance(ref, forced) / len(ref)
             print(f"{language:<9} {seconds:7.1f}  {wer:5.2f}  {wer_forced:10.2f}  {elapsed / seconds:5.2f}  "
-                  f"{grouping_accuracy(spoken, utterances, labels):8.2f}  {np.mean(starts):14.2f}")
+                  f"{cpu / seconds:13.2f}  {grouping_accuracy(spoken, utterances, labels):8.2f}  {np.mean(starts):14.2f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ and CSV a spreadsheet shows but never evaluates."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import tempfile
@@ -71,3 +72,12 @@ def csv_bytes(header: list, rows: list[list]) -> bytes:
         writer.writerow([spreadsheet_text(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read a megabyte at a time (a recording may be larger than memory likes)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -65,7 +65,7 @@ def synthesise(turns: list[tuple[str, str]], path: Path, rate: int = 22050) -> l
     return spoken
 
 
-def draft_project(folder: Path):
+def draft_project(folder: Path, url: str | None = None):
     """A project whose one draft, `group.wav`, holds the first two English turns as spoken (one word
     marked unsure): the editor's tests, without waiting for the speech model."""
     from qualcode.model import Document
@@ -74,7 +74,7 @@ def draft_project(folder: Path):
 
     wav = folder / "group.wav"
     spoken = synthesise(EN[:2], wav)
-    store = Store(str(folder / "draft.db"))
+    store = Store(url or str(folder / "draft.db"))
     with store.write() as session:
         project = get_project(session)
         doc = Document(project_id=project.id, name=wav.name, source_name=str(wav), format="audio", sha256="0" * 64,

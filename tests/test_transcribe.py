@@ -19,13 +19,14 @@ from qualcode.codes import add_code
 from qualcode.documents import get_document
 from qualcode.errors import QualcodeError
 from qualcode.export.docx import ReportOptions, build_report
+from qualcode.files import sha256_of
 from qualcode.model import Event
 from qualcode.recording import audio, editing, voices, whisper_files
-from qualcode.recording.draft import pieces_of
+from qualcode.recording.draft import confirm, pieces_of
 from qualcode.store import Store, get_project
 
 sys.path.insert(0, str(Path(__file__).parent))
-from speech_fixture import EN, RU, synthesise  # noqa: E402
+from speech_fixture import EN, RU, draft_project, synthesise  # noqa: E402
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -152,4 +153,23 @@ def test_voices_are_counted_when_not_given(project):
 def test_model_is_joined_outside_site_packages_and_checked():
     folder = whisper_files.model_dir()
     assert "site-packages" not in str(folder)
-    assert whisper_files._sha256(folder / "model.bin") == whisper_files.MODEL_SHA256
+    assert sha256_of(folder / "model.bin") == whisper_files.MODEL_SHA256
+
+
+def test_split_merge_and_confirm_on_each_database(tmp_path, store_url):
+    store = draft_project(tmp_path, store_url)
+    with store.write() as session:
+        editing.split(session, get_document(session, "group.wav"), 0, len("Good afternoon."))
+    with store.read() as session:
+        doc = get_document(session, "group.wav")
+        assert [doc.text[t.start:t.end] for t in doc.turns][:2] == ["Good afternoon.", "How do you usually get to the clinic?"]
+        assert doc.turns[1].start_time == 1.4            # the time the unsure word "afternoon." ended
+        assert doc.turns[1].words is None and doc.turns[0].words == [[0, 4, 0.9, 0.5, 0.8], [5, 15, 0.3, 0.8, 1.4]]
+    with store.write() as session:
+        editing.merge(session, get_document(session, "group.wav"), 0)
+        confirm(session, get_document(session, "group.wav"))
+    with store.read() as session:
+        doc = get_document(session, "group.wav")
+        assert doc.status == "confirmed" and len(doc.turns) == 2
+        assert all(doc.text[s.start:s.end].strip() for s in doc.segments)
+    store.close()

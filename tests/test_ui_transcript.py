@@ -4,20 +4,11 @@ are the synthesised ones, so the page is tested without waiting for the speech m
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from qualcode.documents import get_document
 from qualcode.store import Store
 from tests.speech_fixture import draft_project
-
-TIMEOUT = 60
-
-
-def _page() -> None:
-    from qualcode.ui.pages import framed
-    from qualcode.ui.transcript_page import render
-
-    framed(render)()
+from tests.test_ui_apptest import ok, page
 
 
 @pytest.fixture
@@ -28,13 +19,8 @@ def store(tmp_path, monkeypatch):
     s.close()
 
 
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_play_edit_rename_and_confirm(store):
-    at = ok(AppTest.from_function(_page, default_timeout=TIMEOUT).run())
+    at = ok(page("transcript_page", coder=None))
     assert not at.get("audio")
     assert any(":orange-background[afternoon" in m.value for m in at.markdown)   # the unsure word
     at.button(key="transcript.play.1").click()
@@ -59,7 +45,6 @@ def test_play_edit_rename_and_confirm(store):
 
 def test_a_timed_transcript_with_its_recording_plays_on_the_code_page(tmp_path, monkeypatch):
     from tests.speech_fixture import EN, synthesise
-    from tests.test_ui_apptest import page
 
     spoken = synthesise(EN[:2], tmp_path / "call.wav")
     vtt = tmp_path / "call.vtt"

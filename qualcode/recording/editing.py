@@ -73,10 +73,13 @@ def rename_voice(session: Session, doc: Document, old: str, new: str) -> None:
 
 
 def _split_time(piece: Piece, at: int) -> float:
-    """When the text at offset `at` was spoken: the next word's start, else in proportion."""
+    """When the text at offset `at` was spoken: the next word's start, else the end of the word
+    before it, else in proportion to the text."""
     following = [w for w in piece.words if w[0] >= at]
     if following:
         return following[0][3]
+    if piece.words and piece.words[-1][1] <= at:
+        return piece.words[-1][4]
     share = at / max(len(piece.text), 1)
     return round(piece.start_time + share * (piece.end_time - piece.start_time), 2)
 
@@ -113,14 +116,15 @@ def merge(session: Session, doc: Document, number: int) -> None:
 def attach_recording(store: Store, document: str, path: Path) -> str:
     """Keep `path` beside the project as the recording of a document whose turns have times."""
     from qualcode.documents import get_document
-    from qualcode.recording.importing import file_sha256, keep
+    from qualcode.files import sha256_of
+    from qualcode.recording.importing import keep
 
     if not path.is_file():
         raise QualcodeError(f"{path}: no such file")
     if not audio.is_recording(path):
         raise QualcodeError(f"{path}: not a recording ({', '.join(audio.EXTENSIONS)})")
     audio.decode(path)  # refuse what cannot be played before keeping it
-    sha = file_sha256(path)
+    sha = sha256_of(path)
     kept = keep(store, path, sha)
     with store.write() as session:
         doc = get_document(session, document)

@@ -3,7 +3,6 @@ the write one transaction, after the slow part. Transcripts go on to the ordinar
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -15,6 +14,7 @@ from sqlalchemy import select
 
 from qualcode import segment
 from qualcode.errors import IngestError, QualcodeError
+from qualcode.files import sha256_of
 from qualcode.ingest.importer import ImportOptions, ImportResult, document_summary, import_one
 from qualcode.model import Document
 from qualcode.recording import audio, draft, transcribe
@@ -30,14 +30,6 @@ def recordings_dir(store: Store) -> Path:
         return Path(os.environ["QUALCODE_RECORDINGS"])
     path = store.url.split("///", 1)[-1] if store.is_sqlite else ""
     return (Path(path).resolve().parent if path and path != ":memory:" else Path.cwd()) / "recordings"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def keep(store: Store, path: Path, sha: str) -> Path:
@@ -77,7 +69,7 @@ def import_recording(store: Store, path: Path, options: ImportOptions, speakers:
         language = None if options.language in (None, "", "auto") else options.language
         if language not in (None, *transcribe.LANGUAGES):
             raise IngestError(f"unknown language '{options.language}' (choose ru, kk, en or auto)")
-        sha = file_sha256(path)
+        sha = sha256_of(path)
         if known := _existing(store, path, sha):
             return known
         samples = audio.decode(path)

