@@ -21,7 +21,7 @@ from qualcode.errors import QualcodeError
 from qualcode.export.docx import ReportOptions, build_report
 from qualcode.files import sha256_of
 from qualcode.model import Event
-from qualcode.recording import audio, editing, voices, whisper_files
+from qualcode.recording import audio, editing, transcribe, voices, whisper_files
 from qualcode.recording.draft import confirm, pieces_of
 from qualcode.store import Store, get_project
 
@@ -173,3 +173,10 @@ def test_split_merge_and_confirm_on_each_database(tmp_path, store_url):
         assert doc.status == "confirmed" and len(doc.turns) == 2
         assert all(doc.text[s.start:s.end].strip() for s in doc.segments)
     store.close()
+
+
+def test_a_piece_leaves_the_main_language_only_when_clearly_another():
+    scores = [{"ru": 0.28, "kk": 0.0, "en": 0.01}, {"ru": 0.018, "kk": 0.0, "en": 0.048},
+              {"ru": 0.02, "kk": 0.01, "en": 0.91}, {"ru": 0.24, "kk": 0.05, "en": 0.03},
+              {"ru": 0.6, "kk": 0.2, "en": 0.01}]
+    assert transcribe.choose_languages(scores) == ["ru", "ru", "en", "ru", "ru"]

@@ -57,17 +57,18 @@ def language_scores(model, piece: np.ndarray, allowed: tuple[str, ...]) -> dict[
     return {code: ranked.get(code, 0.0) for code in allowed}
 
 
-def choose_languages(scores: list[dict[str, float]], switch_ratio: float = 2.0) -> list[str]:
-    """Each piece's language: the recording's main language unless another is clearly (switch_ratio
-    times) more likely, so one mumbled piece does not become English in a Russian group."""
+def choose_languages(scores: list[dict[str, float]], switch_ratio: float = 2.0, sure: float = 0.3) -> list[str]:
+    """Each piece's language: the recording's main language unless another is clearly more likely
+    (switch_ratio times, and at least `sure`), so one mumbled piece does not become English in a
+    Russian group while an English answer in it stays English."""
     if not scores:
         return []
-    totals = {code: sum(s[code] for s in scores) for code in scores[0]}
-    main = max(totals, key=totals.get)
+    votes = {code: (sum(max(s, key=s.get) == code for s in scores), sum(s[code] for s in scores)) for code in scores[0]}
+    main = max(votes, key=votes.get)            # top in most pieces; summed probability breaks a tie
     chosen = []
     for s in scores:
         best = max(s, key=s.get)
-        chosen.append(best if s[best] > switch_ratio * s[main] else main)
+        chosen.append(best if s[best] >= sure and s[best] > switch_ratio * s[main] else main)
     return chosen
 
 
