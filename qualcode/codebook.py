@@ -144,20 +144,17 @@ class _Reader:
                 result[key] = value
         return result
 
-    def codes(self, node: Node, parent: str, ancestors: tuple[int, ...]) -> list[CodeSpec]:
+    def codes(self, node: Node, parent: str) -> list[CodeSpec]:
         where = f'code "{parent}": ' if parent else ""
         if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null":
             return []
         if not isinstance(node, SequenceNode):
             self.error(node, where, f"'{'children' if parent else 'codes'}' must be a list, not a {_kind(node)}")
             return []
-        if id(node) in ancestors:
-            self.error(node, where, "the code tree refers back to itself (a cycle through a YAML alias)")
-            return []
         seen: dict[str, int] = {}
         codes = []
         for item in node.value:
-            code = self.code(item, parent, ancestors + (id(node),))
+            code = self.code(item, parent)
             if code is None:
                 continue
             folded = code.name.casefold()
@@ -168,10 +165,7 @@ class _Reader:
             codes.append(code)
         return codes
 
-    def code(self, node: Node, parent: str, ancestors: tuple[int, ...]) -> CodeSpec | None:
-        if id(node) in ancestors:
-            self.error(node, f'code "{parent}": ', "the code tree refers back to itself (a cycle through a YAML alias)")
-            return None
+    def code(self, node: Node, parent: str) -> CodeSpec | None:
         name_node = _value_of(node, "name")
         name = self.string(name_node, "", "name") if name_node is not None else ""
         path = f"{parent}{PATH_SEPARATOR}{name}" if parent else name
@@ -206,7 +200,7 @@ class _Reader:
         if not code.examples:
             self.warn(node, where, "no examples")
         if "children" in fields:
-            code.children = self.codes(fields["children"], path, ancestors + (id(node),))
+            code.children = self.codes(fields["children"], path)
         if "exclusive" in fields:
             code.exclusive = self.flag(fields["exclusive"], where, "exclusive")
             if code.exclusive is not None and not code.children:
@@ -283,7 +277,7 @@ def parse_yaml(text: str, source: str = "<codebook>") -> tuple[Codebook, list[st
     if "exclusive" in fields:
         book.exclusive = reader.flag(fields["exclusive"], "", "exclusive")
     if "codes" in fields:
-        book.codes = reader.codes(fields["codes"], "", ())
+        book.codes = reader.codes(fields["codes"], "")
         if not book.codes and not reader.errors:
             reader.error(fields["codes"], "", "the codebook has no codes")
     if reader.errors:
