@@ -66,6 +66,16 @@ class Passages:
         found |= {f"participant:{k}" for p in self.items for k in p.participant_attributes}
         return ["document", "role", "speaker", "language"] + sorted(found)
 
+    def values(self) -> dict[str, list[str]]:
+        """Each attribute with the values its passages carry (for pickers), sorted."""
+        found: dict[str, set[str]] = {}
+        for key in self.keys():
+            for p in self.items:
+                value = p.value(key)
+                if value is not None:
+                    found.setdefault(key, set()).add(value)
+        return {key: sorted(values) for key, values in found.items()}
+
     def check_key(self, key: str) -> None:
         """Refuse a grouping key no passage carries, naming those that exist."""
         bare = {k.partition(":")[2] for k in self.keys()}

@@ -22,7 +22,7 @@ from qualcode.store import Store, find_project
 from qualcode.words import bm25, stems
 
 MODES = ("blend", "meaning", "words")
-MEANING_WEIGHT = 0.5
+MEANING_WEIGHT = 0.7
 DEFAULT_LIMIT = 20
 
 

@@ -5,6 +5,7 @@ human coder "Gold". A second coder, "Dana", coded only the first ten coded turns
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import select
@@ -49,3 +50,29 @@ def build_analysis_store(path: Path) -> Store:
                     apply_code(session, project, dana, segment[(row["document"], row["text"])], code_id)
                     dana_left -= 1
     return store
+
+
+_master: Path | None = None   # built and embedded once per test process; every module works on a copy
+
+
+def copy_store(source: Path, target: Path) -> Store:
+    """A copy of a SQLite store (through SQLite's backup, so a write-ahead log is copied too)."""
+    with sqlite3.connect(source) as old, sqlite3.connect(target) as new:
+        old.backup(new)
+    return Store(str(target))
+
+
+def analysis_store(tmp_path_factory, name: str) -> Store:
+    """A fresh copy of the analysis store, every segment already embedded with the packaged model."""
+    global _master
+    if _master is None:
+        from qualcode.passages import load_passages, passage_vectors
+
+        path = tmp_path_factory.mktemp("analysis_master") / "master.db"
+        store = build_analysis_store(path)
+        with store.read() as session:
+            passages = load_passages(session, include_moderator=True)
+        passage_vectors(store, passages)
+        store.close()
+        _master = path
+    return copy_store(_master, tmp_path_factory.mktemp(name) / "a.db")

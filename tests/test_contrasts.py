@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from analysis_fixture import build_analysis_store
+from analysis_fixture import analysis_store
 
 from qualcode import cli
 from qualcode.contrasts import benjamini_hochberg, contrast
@@ -16,7 +16,7 @@ from qualcode.words import stems
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    s = build_analysis_store(tmp_path_factory.mktemp("contrasts") / "a.db")
+    s = analysis_store(tmp_path_factory, "contrasts")
     yield s
     s.close()
 

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import subprocess
-import sys
 
 import pytest
-from analysis_fixture import build_analysis_store
+from analysis_fixture import analysis_store, copy_store
 from sqlalchemy import select
 
+from qualcode import cli
 from qualcode.errors import QualcodeError
 from qualcode.model import Coder, Coding
 from qualcode.search import Filters, code_hits, search
-from qualcode.store import Store
 from qualcode.words import stems
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    s = build_analysis_store(tmp_path_factory.mktemp("search") / "a.db")
+    s = analysis_store(tmp_path_factory, "search")
     yield s
     s.close()
 
@@ -80,9 +77,7 @@ def test_refusals_are_one_clear_line(store):
 
 
 def test_coding_the_selected_hits_writes_a_persons_codings(store, tmp_path):
-    with sqlite3.connect(store.engine.url.database) as source, sqlite3.connect(tmp_path / "w.db") as copy:
-        source.backup(copy)
-    s = Store(str(tmp_path / "w.db"))
+    s = copy_store(store.engine.url.database, tmp_path / "w.db")
     hits = search(s, "кезек", Filters(documents=["fg04_shymkent_kk_ru.srt"]), mode="words", limit=3)
     assert len(hits) == 2 and all("кезек" in h["text"].casefold() for h in hits)
     assert code_hits(s, "Aruzhan", "Service quality/Waiting time and queues", [h["segment"] for h in hits]) == 2
@@ -94,16 +89,15 @@ def test_coding_the_selected_hits_writes_a_persons_codings(store, tmp_path):
     s.close()
 
 
-def test_cli_json_contract(store):
+def test_cli_json_contract(store, capsys):
     url = str(store.engine.url)
-    out = subprocess.run([sys.executable, "-m", "qualcode.cli", "--db", url, "search", "очередь",
-                          "--document", "fg01_recipients_almaty.txt", "--limit", "3", "--json"],
-                         capture_output=True, text=True, check=True, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
-    hits = json.loads(out.stdout)
+    assert cli.main(["--db", url, "search", "очередь", "--document", "fg01_recipients_almaty.txt", "--limit", "3",
+                     "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
     assert len(hits) == 3
     for h in hits:
         assert {"segment", "document", "speaker", "text", "score"} <= set(h)
         assert h["document"] == "fg01_recipients_almaty.txt"
-    bad = subprocess.run([sys.executable, "-m", "qualcode.cli", "--db", url, "search", "x", "--code", "Nope"],
-                         capture_output=True, text=True, check=False, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
-    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "no code" in bad.stderr
+    assert cli.main(["--db", url, "search", "x", "--code", "Nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("qualcode: error: no code")

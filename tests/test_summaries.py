@@ -5,7 +5,7 @@ from __future__ import annotations
 import docx
 import numpy as np
 import pytest
-from analysis_fixture import build_analysis_store
+from analysis_fixture import analysis_store
 
 from qualcode import cli
 from qualcode.errors import QualcodeError
@@ -17,7 +17,7 @@ ELDERLY = "Groups at risk/Elderly"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    s = build_analysis_store(tmp_path_factory.mktemp("summaries") / "a.db")
+    s = analysis_store(tmp_path_factory, "summaries")
     yield s
     s.close()
 

@@ -87,6 +87,20 @@ def cmd_contrast(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    from qualcode.audit import run_audit
+
+    queue = run_audit(open_store(args), _coders(args), args.distance, args.limit, args.code)
+
+    def human(items):
+        for q in items:
+            print(f"{q['distance']:.2f}  #{q['segment']}  {q['kind']}: {q['code']}\n      {_cite(q)}\n      {q['reason']}")
+        if not items:
+            print("nothing to review: every coding sits near its code's norm", file=sys.stderr)
+    emit(queue, args.json, human)
+    return 0
+
+
 def add_commands(sub, common) -> None:
     p = sub.add_parser("search", parents=[common], help="rank participants' segments by meaning and words")
     p.add_argument("query", help="a question, a phrase or a code's definition (any language)")
@@ -112,3 +126,10 @@ def add_commands(sub, common) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="show rows with p below this (default 0.05)")
     p.add_argument("--coder", action="append", help="only this coder's codings (repeatable; default every person)")
     p.set_defaults(func=cmd_contrast)
+
+    p = sub.add_parser("audit", parents=[common], help="codings unlike the rest of their code, uncoded turns like it")
+    p.add_argument("--distance", type=float, default=0.9, help="how far from the norm an item must be (default 0.9)")
+    p.add_argument("--limit", type=int, help="at most this many items, farthest first")
+    p.add_argument("--code", action="append", help="audit only this code and those below it (repeatable)")
+    p.add_argument("--coder", action="append", help="only this coder's codings (repeatable; default every person)")
+    p.set_defaults(func=cmd_audit)

@@ -25,6 +25,7 @@ SEAMS = [
     ("Coding", "code_page", "Code", ":material/edit_note:", "code"),
     ("Coding", "autocode_page", "Auto-code", ":material/auto_awesome:", "autocode"),
     ("Analyse", "topics_page", "Topics", ":material/bubble_chart:", "topics"),
+    ("Analyse", "analysis_page", "Search & summaries", ":material/manage_search:", "analyse"),
     ("Analyse", "agreement_page", "Agreement", ":material/group:", "agreement"),
     ("Report", "export_page", "Export", ":material/download:", "export"),
 ]
