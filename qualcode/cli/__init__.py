@@ -12,12 +12,12 @@ import argparse
 import os
 import sys
 
-from qualcode.cli import anonymize, autocode, codebook, export, ingest, members, model, refi, team, topics, transcript
+from qualcode.cli import analysis, anonymize, autocode, codebook, export, ingest, members, model, refi, team, topics, transcript
 from qualcode.cli.common import DB_HELP, common_options
 from qualcode.errors import QualcodeError
 
 # in the order `qualcode --help` lists them: the pipeline's order
-GROUPS = (ingest, transcript, codebook, autocode, team, topics, model, export, refi, anonymize, members)
+GROUPS = (ingest, transcript, codebook, autocode, team, topics, analysis, model, export, refi, anonymize, members)
 
 
 def build_parser() -> argparse.ArgumentParser:
