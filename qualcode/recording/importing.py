@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from qualcode import segment
 from qualcode.errors import IngestError, QualcodeError
@@ -57,6 +58,28 @@ def _existing(store: Store, path: Path, sha: str) -> dict | None:
                         "duration": doc.duration, "seconds": 0.0, "recording": doc.recording_path}
 
 
+def _store_draft(store: Store, path: Path, sha: str, pieces: list[draft.Piece], kept: Path, duration: float,
+                 options: ImportOptions, source_name: str) -> dict:
+    """The draft document, its voices and turns, and the import event: one transaction."""
+    with store.write() as session:
+        project = get_project(session)
+        if session.scalars(select(Document).where(Document.project_id == project.id,
+                                                  Document.name == path.name)).first():
+            raise IngestError(f"a different document named '{path.name}' is already in the project "
+                              "(rename the file to import it as a new document)")
+        doc = Document(project_id=project.id, name=path.name, source_name=source_name, format="audio",
+                       encoding=None, sha256=sha, text="", language=pieces[0].language, unit=options.unit,
+                       attributes={}, status="draft", recording_path=str(kept), recording_sha256=sha,
+                       duration=duration)
+        session.add(doc)
+        session.flush()
+        draft.write_pieces(session, doc, pieces)
+        record(session, project.id, "import", "document", doc.id,
+               after={"name": doc.name, "sha256": sha, "format": "audio", "status": "draft",
+                      "turns": len(pieces), "recording": str(kept)})
+        return {**document_summary(doc), "duration": duration}
+
+
 def import_recording(store: Store, path: Path, options: ImportOptions, speakers: int | None = None,
                      progress: Progress | None = None, source_name: str | None = None) -> dict:
     """Transcribe one recording into a draft document; every problem is an `error` entry naming the file."""
@@ -78,28 +101,15 @@ def import_recording(store: Store, path: Path, options: ImportOptions, speakers:
             raise IngestError("no speech was found in the recording")
         pieces = draft.pieces_from(samples, utterances, speakers)
         kept = keep(store, path, sha)
-        with store.write() as session:
-            project = get_project(session)
-            if session.scalars(select(Document).where(Document.project_id == project.id,
-                                                      Document.name == path.name)).first():
-                raise IngestError(f"a different document named '{path.name}' is already in the project "
-                                  "(rename the file to import it as a new document)")
-            doc = Document(project_id=project.id, name=path.name, source_name=source_name or str(path),
-                           format="audio", encoding=None, sha256=sha, text="", language=pieces[0].language,
-                           unit=options.unit, attributes={}, status="draft", recording_path=str(kept),
-                           recording_sha256=sha, duration=round(len(samples) / audio.RATE, 2))
-            session.add(doc)
-            session.flush()
-            draft.write_pieces(session, doc, pieces)
-            record(session, project.id, "import", "document", doc.id,
-                   after={"name": doc.name, "sha256": sha, "format": "audio", "status": "draft",
-                          "turns": len(pieces), "recording": str(kept)})
-            summary = document_summary(doc)
-            duration = doc.duration
+        summary = _store_draft(store, path, sha, pieces, kept, round(len(samples) / audio.RATE, 2), options,
+                               source_name or str(path))
         return {**ImportResult(file=str(path), status="draft").as_dict(), **summary, "status": "draft",
-                "duration": duration, "seconds": round(time.perf_counter() - began, 2), "recording": str(kept)}
+                "seconds": round(time.perf_counter() - began, 2), "recording": str(kept)}
+    except IntegrityError:  # another process stored the same recording meanwhile
+        return _existing(store, path, sha) or ImportResult(
+            file=str(path), status="error", error=f"{path}: could not be stored (written at the same time)").as_dict()
     except QualcodeError as err:
-        return {**ImportResult(file=str(path), status="error", error=f"{path}: {err}").as_dict()}
+        return ImportResult(file=str(path), status="error", error=f"{path}: {err}").as_dict()
 
 
 def import_paths(store: Store, paths: Iterable[Path], options: ImportOptions, speakers: int | None = None,
