@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from qualcode import autocode, calibration, scoring
@@ -259,46 +259,72 @@ def _queue(corpus: Corpus, probability: np.ndarray, positives: np.ndarray, codes
 
 def _write_suggestions(store: Store, engine: str, corpus: Corpus, rows: list[tuple[int, int, float, str]],
                        state: dict) -> int:
-    """Replace the machine's undecided suggestions on the scoped segments, set-wise (no ORM objects)."""
+    """Replace the machine's undecided suggestions on the scoped segments, set-wise (no ORM objects). One
+    predicted again keeps its row (and id), with the new score and reason: a coder about to accept it
+    while the run writes still can."""
     row_of = {segment_id: i for i, segment_id in enumerate(corpus.segment_ids)}
     scoped = [s for s, inside in zip(corpus.segment_ids, corpus.in_scope) if inside]
     with store.write() as session:
         project = get_project(session)
         coder = machine_coder(session, project.id, engine, corpus.owner)
         coder.settings = {**coder.settings, **state}  # the queue, calibrations and groups of this run
-        decision = aliased(Coding)
-        for chunk in range(0, len(scoped), DELETE_CHUNK):
-            session.execute(delete(Coding).where(
-                Coding.coder_id == coder.id, Coding.status == "suggested",
-                Coding.segment_id.in_(scoped[chunk:chunk + DELETE_CHUNK]),
-                ~select(decision.id).where(decision.based_on_id == Coding.id).exists(),
-            ).execution_options(synchronize_session=False))
         rows = _still_open(session, project.id, coder, corpus.owner, rows)
+        kept, stale = _undecided(session, coder, scoped, {(s, c) for s, c, _, _ in rows})
+        for chunk in range(0, len(stale), DELETE_CHUNK):
+            session.execute(delete(Coding).where(Coding.id.in_(stale[chunk:chunk + DELETE_CHUNK]))
+                            .execution_options(synchronize_session=False))
         now = utcnow()
-        if rows:
-            session.execute(insert(Coding), [
-                {"coder_id": coder.id, "code_id": code_id, "document_id": corpus.document_ids[row_of[segment_id]],
-                 "segment_id": segment_id, "start": corpus.spans[row_of[segment_id]][0],
-                 "end": corpus.spans[row_of[segment_id]][1], "status": "suggested", "score": round(score, 4),
-                 "reason": reason, "created_at": now, "updated_at": now}
-                for segment_id, code_id, score, reason in rows])
+        again = [{"id": kept[(s, c)], "score": round(score, 4), "reason": reason, "updated_at": now}
+                 for s, c, score, reason in rows if (s, c) in kept]
+        if again:
+            session.execute(update(Coding), again)
+        new = [{"coder_id": coder.id, "code_id": code_id, "document_id": corpus.document_ids[row_of[segment_id]],
+                "segment_id": segment_id, "start": corpus.spans[row_of[segment_id]][0],
+                "end": corpus.spans[row_of[segment_id]][1], "status": "suggested", "score": round(score, 4),
+                "reason": reason, "created_at": now, "updated_at": now}
+               for segment_id, code_id, score, reason in rows if (segment_id, code_id) not in kept]
+        if new:
+            session.execute(insert(Coding), new)
         record(session, project.id, "autocode", "coder", coder.id,
                after={"engine": engine, "segments": len(scoped), "suggestions": len(rows)})
     return len(rows)
+
+
+def _undecided(session: Session, machine: Coder, scoped: list[int],
+               wanted: set[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], list[int]]:
+    """The machine's undecided suggestions on the scoped segments: {(segment, code): id} of those this run
+    suggests again (one per pair), and the ids of the rest, to delete."""
+    decision = aliased(Coding)
+    kept: dict[tuple[int, int], int] = {}
+    stale: list[int] = []
+    for chunk in range(0, len(scoped), DELETE_CHUNK):
+        for coding_id, segment_id, code_id in session.execute(
+                select(Coding.id, Coding.segment_id, Coding.code_id).where(
+                    Coding.coder_id == machine.id, Coding.status == "suggested",
+                    Coding.segment_id.in_(scoped[chunk:chunk + DELETE_CHUNK]),
+                    ~select(decision.id).where(decision.based_on_id == Coding.id).exists())
+                .order_by(Coding.id)):
+            if (segment_id, code_id) in wanted and (segment_id, code_id) not in kept:
+                kept[(segment_id, code_id)] = coding_id
+            else:
+                stale.append(coding_id)
+    return kept, stale
 
 
 def _still_open(session: Session, project_id: int, machine: Coder, owner: str | None,
                 rows: list[tuple[int, int, float, str]]) -> list[tuple[int, int, float, str]]:
     """The rows still worth writing, read inside the write transaction: people decide, and codes are
     archived or removed, while a run scores. Drops a (segment, code) a person (under blind coding: the
-    owner) has coded or decided meanwhile, or that keeps a decided suggestion of this machine; a code no
+    owner) has coded or decided meanwhile, or that holds a decided suggestion of this machine; a code no
     longer active; a segment no longer there."""
     human = aliased(Coder)
     whose = human.kind == "human" if owner is None else human.name == owner
     pairs = select(Coding.segment_id, Coding.code_id)
     settled = {tuple(r) for r in session.execute(pairs.join(human, human.id == Coding.coder_id).where(
         whose, human.project_id == project_id, Coding.segment_id.is_not(None)))}
-    settled |= {tuple(r) for r in session.execute(pairs.where(Coding.coder_id == machine.id))}
+    decision = aliased(Coding)
+    settled |= {tuple(r) for r in session.execute(pairs.where(   # a decided suggestion is not suggested twice
+        Coding.coder_id == machine.id, select(decision.id).where(decision.based_on_id == Coding.id).exists()))}
     active = set(session.scalars(select(Code.id).where(Code.project_id == project_id, Code.archived.is_(False))))
     wanted = sorted({segment_id for segment_id, _, _, _ in rows})
     present = {s for chunk in range(0, len(wanted), DELETE_CHUNK)

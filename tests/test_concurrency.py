@@ -103,6 +103,8 @@ def test_a_run_skips_what_people_decided_and_codes_archived_after_it_scored(stor
     assert on(manual) == []
     assert not [s for s in after if s.code_id == codes["Informal payments"]]
     assert result["suggestions"] == len(after) - 1 == len(pairs) - 3
+    again = {(s.segment_id, s.code_id): s.id for s in after if (s.segment_id, s.code_id) in first}
+    assert again and all(first[pair].id == i for pair, i in again.items())   # suggested again: the same row
 
 
 def test_a_run_skips_a_code_removed_after_it_scored(store, embedder):
