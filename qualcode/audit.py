@@ -15,8 +15,9 @@ import numpy as np
 from sqlalchemy import select
 
 from qualcode.codes import CodeTree
+from qualcode.errors import QualcodeError
 from qualcode.learned import C_BINARY, FOLDS, SEED
-from qualcode.model import Coder
+from qualcode.model import Coder, Coding
 from qualcode.passages import Passages, load_passages, passage_vectors
 from qualcode.store import Store, find_project
 from qualcode.turn_context import neighbour_block
@@ -140,12 +141,33 @@ def run_audit(store: Store, coders: set[str] | None = None, distance: float = DI
     return queue[:limit] if limit else queue
 
 
-def dismiss(store: Store, coder: str, segment_id: int, code_id: int) -> None:
-    """A person looked at an item and keeps things as they are: it leaves their queue (a coder setting)."""
-    from qualcode.coding import coder_named
+ACTIONS = ("keep", "remove", "apply")
 
+
+def decide_item(store: Store, coder: str, segment_id: int, code_id: int, action: str) -> str:
+    """A person's decision on one audit item, in one transaction: `keep` (things stay as they are; the item
+    leaves their queue), `remove` (their own coding of that code on that segment) or `apply` (the code, as
+    their coding). The audit itself never writes a coding."""
+    from qualcode.coding import apply_code, coder_named, remove_coding
+
+    if action not in ACTIONS:
+        raise QualcodeError(f"unknown decision '{action}' (use {', '.join(ACTIONS)})")
     with store.write() as session:
-        person = coder_named(session, find_project(session), coder)
-        pairs = [list(p) for p in (person.settings or {}).get(DISMISSED, [])]
-        if [segment_id, code_id] not in pairs:
-            person.settings = {**(person.settings or {}), DISMISSED: [*pairs, [segment_id, code_id]]}
+        project = find_project(session)
+        person = coder_named(session, project, coder)
+        if action == "apply":
+            apply_code(session, project, person, segment_id, code_id)
+        elif action == "remove":
+            own = session.scalars(select(Coding.id).where(
+                Coding.coder_id == person.id, Coding.segment_id == segment_id, Coding.code_id == code_id,
+                Coding.status.in_(("manual", "accepted")))).all()
+            if not own:
+                raise QualcodeError(f"{coder} has no coding of this code on this segment: only the coder who "
+                                    "applied it can remove it")
+            for coding_id in own:
+                remove_coding(session, project, person, coding_id)
+        else:
+            pairs = [list(p) for p in (person.settings or {}).get(DISMISSED, [])]
+            if [segment_id, code_id] not in pairs:
+                person.settings = {**(person.settings or {}), DISMISSED: [*pairs, [segment_id, code_id]]}
+    return action

@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 from analysis_fixture import analysis_store, copy_store
 from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
 
 from qualcode import cli
-from qualcode.audit import audit_matrix, dismiss, distances, run_audit
+from qualcode.audit import audit_matrix, decide_item, distances, run_audit
 from qualcode.codes import CodeTree
 from qualcode.coding import apply_code, coder_named
-from qualcode.model import Coding, Document, Segment
-from qualcode.store import get_project
+from qualcode.errors import QualcodeError
+from qualcode.model import Coder, Coding, Document, Segment
+from qualcode.store import Store, get_project
 
 PRIVACY = "Trust and integrity/Data protection and privacy"
 GREETING = "Good morning everyone, thanks for having us."   # fg05: a greeting, coded nothing by the expert
@@ -57,10 +59,15 @@ def test_a_code_put_on_the_wrong_turn_comes_to_the_top(store, tmp_path):
     assert any(ch in q["text"] for q in queue for ch in "әғқңөұүһі")      # the Kazakh group is audited too
     with s.read() as session:
         before = session.scalar(select(Coding.id).order_by(Coding.id.desc()))
-    dismiss(s, "Gold", wrong_id, planted["code_id"])
+    decide_item(s, "Gold", wrong_id, planted["code_id"], "keep")
     assert all(not (q["segment"] == wrong_id and q["code"] == planted["code"]) for q in run_audit(s, codes=[PRIVACY]))
     with s.read() as session:
         assert session.scalar(select(Coding.id).order_by(Coding.id.desc())) == before   # nothing written
+    with pytest.raises(QualcodeError, match="only the coder who applied it"):
+        decide_item(s, "Dana", wrong_id, planted["code_id"], "remove")
+    decide_item(s, "Gold", wrong_id, planted["code_id"], "remove")
+    with s.read() as session:
+        assert not session.scalars(select(Coding).where(Coding.segment_id == wrong_id)).all()
     s.close()
 
 
@@ -82,3 +89,31 @@ def test_engine_finds_a_planted_outlier():
     labels[40, 0] = True      # coded, but nothing like the others
     far = audit_matrix(features, labels)
     assert int(np.argmax(far[:, 0])) == 40
+
+
+def _queue_page() -> None:
+    from qualcode.ui import audit_queue
+
+    audit_queue.render("Gold")
+
+
+def test_the_code_pages_queue_lists_items_and_a_decision_takes_one_off(store, tmp_path, monkeypatch):
+    copy_store(store.engine.url.database, tmp_path / "q.db").close()
+    monkeypatch.setenv("QUALCODE_DB", str(tmp_path / "q.db"))
+    at = AppTest.from_function(_queue_page, default_timeout=120).run()
+    at.button(key="audit.run").click()
+    at.run()
+    assert not at.exception
+    reasons = [c.value for c in at.caption if "a model trained on" in c.value]
+    assert reasons and all("<" not in r for r in reasons)
+    keep = [b for b in at.button if b.key.startswith("audit.keep.")]
+    first = keep[0].key
+    keep[0].click()
+    at.run()
+    assert not at.exception and first not in [b.key for b in at.button]
+    segment, code = (int(x) for x in first.split(".")[2:4])
+    s = Store(str(tmp_path / "q.db"))
+    with s.read() as session:
+        settings = session.scalars(select(Coder.settings).where(Coder.name == "Gold")).one()
+    s.close()
+    assert [segment, code] in settings["audit_dismissed"]

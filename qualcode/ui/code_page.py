@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.documents import document_names
 from qualcode.display import markdown_escape
+from qualcode.documents import document_names
 from qualcode.review import STATUSES, Filters, filter_options
-from qualcode.ui import coding_room
+from qualcode.ui import audit_queue, coding_room
 from qualcode.ui.state import coder_name, store
 
 ORDERS = ("Transcript", "Code next")
@@ -54,3 +54,4 @@ def render() -> None:
     with st.sidebar:
         filters, by_learning = _filters(document)
     coding_room.room(document, filters, by_learning)
+    audit_queue.render(coder)
