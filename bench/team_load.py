@@ -114,8 +114,9 @@ class Ledger:
 
 
 def _act(store: Store, name: str, partner: str, action: str, rng: random.Random, ledger: Ledger,
-         segments: list[int], codes: list[int]) -> tuple[float, str | None]:
-    """One decision as the coding room / Agreement page makes it; (seconds in the write, error or None)."""
+         segments: list[int], codes: list[int]) -> tuple[str, float, str | None]:
+    """One decision as the coding room / Agreement page makes it (another when there is nothing to take,
+    undo or reconcile); (the action, seconds in its write transaction, error or None)."""
     suggestion = None
     if action in ("accept", "reject"):
         with store.read() as session:
@@ -142,12 +143,12 @@ def _act(store: Store, name: str, partner: str, action: str, rng: random.Random,
             resolve(session, project, done, [name, partner], rng.choice(["a", "b", "both", "neither"]))
     seconds = time.perf_counter() - started   # committed: only now is the coder told it is stored
     if action == "undo":
-        return seconds, ledger.undone(done) if done else "undo found nothing, the ledger had codings"
+        return action, seconds, ledger.undone(done) if done else "undo found nothing, the ledger had codings"
     if action == "resolve":
         ledger.settled.add(done)
     else:
         ledger.add(done)
-    return seconds, None
+    return action, seconds, None
 
 
 def coder_process(url: str, number: int, coders: int, think: float, ready, start, results) -> None:
@@ -165,9 +166,9 @@ def coder_process(url: str, number: int, coders: int, think: float, ready, start
         time.sleep(rng.uniform(0, 2 * think))
         attempted += 1
         try:
-            seconds, problem = _act(store, name, partner, rng.choices(actions, weights)[0], rng, ledger,
-                                    segments, codes)
-            latencies.append(seconds)
+            action, seconds, problem = _act(store, name, partner, rng.choices(actions, weights)[0], rng, ledger,
+                                            segments, codes)
+            latencies.append((action, seconds))
             if problem:
                 errors.append(problem)
         except QualcodeError as err:
@@ -238,6 +239,14 @@ def _lost(url: str, reports: list[dict]) -> tuple[int, int]:
     return stored, lost
 
 
+def _percentiles(seconds: list[float]) -> str:
+    """p50, p95 and max of sorted durations, in ms."""
+    if not seconds:
+        return "none"
+    at = lambda q: seconds[int(q * (len(seconds) - 1))] * 1000
+    return f"p50 {at(0.5):.0f} ms  p95 {at(0.95):.0f} ms  max {seconds[-1] * 1000:.0f} ms  (n={len(seconds)})"
+
+
 def run_backend(label: str, url: str, args) -> None:
     print(f"== {label}: preparing the project …", flush=True)
     prepared = _prepare(url)
@@ -252,6 +261,7 @@ def run_backend(label: str, url: str, args) -> None:
             p.start()
         for _ in processes:
             ready.get(timeout=600)
+        load = os.getloadavg()[0]   # the machine's other work, as the run starts
         deadline = time.time() + args.seconds
         for _ in processes:
             start.put(deadline)
@@ -260,19 +270,20 @@ def run_backend(label: str, url: str, args) -> None:
             p.join()
     coders = [r for r in reports if r["name"].startswith("coder")]
     side = {r["name"]: r for r in reports if not r["name"].startswith("coder")}
-    latencies = sorted(s for r in coders for s in r["latencies"])
+    timed = [pair for r in coders for pair in r["latencies"]]
+    latencies = sorted(s for _, s in timed)
     errors = [e for r in reports for e in r["errors"]]
     stored, lost = _lost(url, coders)
     attempted = sum(r["attempted"] for r in coders)
-    p50 = statistics.median(latencies) * 1000 if latencies else float("nan")
-    p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
     runs = side["autocode"]["runs"]
-    print(f"{label}: {args.coders} coders × {args.seconds} s (think {args.think} s mean), project "
-          f"{prepared['segments']} segments, {prepared['suggestions']} suggestions at the start")
+    print(f"{label}: {args.coders} coders × {args.seconds:.0f} s (think {args.think} s mean), project "
+          f"{prepared['segments']} segments, {prepared['suggestions']} suggestions at the start; "
+          f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} CPUs")
     print(f"  decisions  attempted {attempted}  committed {len(latencies)}  refused {sum(r['refused'] for r in coders)}"
           f" (stale)  read back {stored} of {stored + lost} expected  lost {lost}")
-    print(f"  latency    p50 {p50:.0f} ms  p95 {p95:.0f} ms  max {latencies[-1] * 1000 if latencies else 0:.0f} ms"
-          f"  ({len(latencies) / args.seconds:.1f} decisions/s)")
+    print(f"  latency    {_percentiles(latencies)}  ({len(latencies) / args.seconds:.1f} decisions/s)")
+    for action, _ in ACTIONS:
+        print(f"    {action:8s} {_percentiles(sorted(s for a, s in timed if a == action))}")
     print(f"  alongside  auto-coding runs {len(runs)} (median {statistics.median(runs) if runs else 0:.1f} s)"
           f"  imports {side['import']['imported']}")
     print(f"  errors     {len(errors)}" + "".join(f"\n    {e}" for e in errors[:5]), flush=True)
