@@ -44,23 +44,22 @@ def cmd_attach(args) -> int:
     return 0
 
 
+# action, what it does, its positional arguments (name, argparse options), the command
+ACTIONS = (
+    ("confirm", "the draft becomes a codable document (offsets frozen)", (("document", {}),), cmd_confirm),
+    ("speaker", "set one turn's speaker",
+     (("document", {}), ("turn", {"type": int, "help": "turn number, from 1"}), ("speaker", {})), cmd_speaker),
+    ("rename", "name a voice everywhere (Voice 2 → Модератор)", (("document", {}), ("old", {}), ("new", {})), cmd_rename),
+    ("attach", "attach the recording of a timed transcript (VTT, SRT …)", (("document", {}), ("recording", {})),
+     cmd_attach),
+)
+
+
 def add_commands(sub, common) -> None:
     group = sub.add_parser("transcript", help="finish a transcribed recording: speakers, confirm; attach a recording")
-    commands = group.add_subparsers(dest="transcript_command", required=True, metavar="ACTION")
-    p = commands.add_parser("confirm", parents=[common], help="the draft becomes a codable document (offsets frozen)")
-    p.add_argument("document")
-    p.set_defaults(func=cmd_confirm)
-    p = commands.add_parser("speaker", parents=[common], help="set one turn's speaker")
-    p.add_argument("document")
-    p.add_argument("turn", type=int, help="turn number, from 1")
-    p.add_argument("speaker")
-    p.set_defaults(func=cmd_speaker)
-    p = commands.add_parser("rename", parents=[common], help="name a voice everywhere (Voice 2 → Модератор)")
-    p.add_argument("document")
-    p.add_argument("old")
-    p.add_argument("new")
-    p.set_defaults(func=cmd_rename)
-    p = commands.add_parser("attach", parents=[common], help="attach the recording of a timed transcript (VTT, SRT …)")
-    p.add_argument("document")
-    p.add_argument("recording")
-    p.set_defaults(func=cmd_attach)
+    actions = group.add_subparsers(dest="transcript_command", required=True, metavar="ACTION")
+    for name, help_text, arguments, command in ACTIONS:
+        p = actions.add_parser(name, parents=[common], help=help_text)
+        for argument, options in arguments:
+            p.add_argument(argument, **options)
+        p.set_defaults(func=command)
