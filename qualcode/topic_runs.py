@@ -27,7 +27,7 @@ from qualcode.codes import CodeTree, add_code
 from qualcode.context import Layout, Window, context_vectors
 from qualcode.embed import Embedder, LazyEmbedder, embed_texts
 from qualcode.errors import QualcodeError
-from qualcode.model import (Coder, Coding, Document, Participant, Segment, Topic, TopicAssignment, TopicRun,
+from qualcode.model import (Code, Coder, Coding, Document, Participant, Segment, Topic, TopicAssignment, TopicRun,
                             Turn)
 from qualcode.model_choice import project_model
 from qualcode.store import Store, find_project, get_project, record
@@ -338,6 +338,19 @@ def suggested_name(topic_id: int, keywords: list[str]) -> str:
     return name[:1].upper() + name[1:] if name else f"Topic {topic_id}"
 
 
+def code_with_suggestions(session: Session, project, path: str, definition: str, segments: list,
+                          typical: list[int], reason: str, engine: str, owner: str | None = None) -> Code:
+    """A new code drafted from a group of segments (rows with id, document_id, start, end and the document's
+    text): its typical segments as examples, and every segment as a machine suggestion a person decides."""
+    text = {s.id: s.text[s.start:s.end] for s in segments}
+    code = add_code(session, project, path, definition=definition,
+                    examples=[text[s] for s in typical[:PROMOTE_EXAMPLES] if s in text])
+    coder = machine_coder(session, project.id, engine, owner)
+    session.add_all(Coding(coder_id=coder.id, code_id=code.id, document_id=s.document_id, segment_id=s.id,
+                           start=s.start, end=s.end, status="suggested", reason=reason) for s in segments)
+    return code
+
+
 def promote_topic(store: Store, run_id: int, topic_id: int, name: str, owner: str | None = None) -> dict:
     """Create a code (path `name`) drafted from the topic and suggest it for the topic's segments (to
     `owner` alone under blind coding: their own machine writes them)."""
@@ -348,16 +361,12 @@ def promote_topic(store: Store, run_id: int, topic_id: int, name: str, owner: st
         members = [s for s, t in _assignments(session, run_id).items() if t == topic_id]
         segments = session.execute(select(Segment.id, Segment.document_id, Segment.start, Segment.end, Document.text)
                                    .join(Document).where(Segment.id.in_(members))).all()
-        text = {s.id: s.text[s.start:s.end] for s in segments}
         keywords = ", ".join(topic.keywords[:8]) or "no keywords"
         definition = (f"Draft from topic {topic_id} of topic run {run_id}: talk about {keywords}. "
                       "Rewrite this definition before relying on the code.")
-        code = add_code(session, project, name, definition=definition,
-                        examples=[text[s] for s in topic.representative[:PROMOTE_EXAMPLES] if s in text])
-        coder = machine_coder(session, project.id, ENGINE, owner)
         reason = f"topic {topic_id} of run {run_id} ({', '.join(topic.keywords[:3]) or 'no keywords'})"
-        session.add_all(Coding(coder_id=coder.id, code_id=code.id, document_id=s.document_id, segment_id=s.id,
-                               start=s.start, end=s.end, status="suggested", reason=reason) for s in segments)
+        code = code_with_suggestions(session, project, name, definition, segments, topic.representative, reason,
+                                     ENGINE, owner)
         topic.label = name
         result = {"code": name, "guid": code.guid, "run": run_id, "topic": topic_id, "suggestions": len(segments),
                   "definition": definition}

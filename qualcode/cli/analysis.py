@@ -101,6 +101,36 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def cmd_subcodes(args) -> int:
+    from qualcode.subcodes import suggest_subcodes
+
+    candidates = suggest_subcodes(open_store(args), args.code, _coders(args))
+
+    def human(rows):
+        for c in rows:
+            print(f"candidate {c['candidate']}: {c['name']} ({c['segments']} segments; {', '.join(c['keywords'][:6])})")
+            for q in c["quotes"]:
+                print(f"    {_cite(q)}")
+        if not rows:
+            print("no group stands out within this code", file=sys.stderr)
+    emit(candidates, args.json, human)
+    return 0
+
+
+def cmd_subcode_accept(args) -> int:
+    from qualcode.errors import QualcodeError
+    from qualcode.subcodes import accept_subcode, suggest_subcodes
+
+    store = open_store(args)
+    candidates = {c["candidate"]: c for c in suggest_subcodes(store, args.code, _coders(args))}
+    if args.candidate not in candidates:
+        raise QualcodeError(f"no candidate {args.candidate} (candidates: {', '.join(map(str, candidates)) or 'none'})")
+    result = accept_subcode(store, args.code, candidates[args.candidate], args.name)
+    emit(result, args.json, lambda r: print(f"added code {r['code']} with {r['suggestions']} suggestions to review",
+                                            file=sys.stderr))
+    return 0
+
+
 def add_commands(sub, common) -> None:
     p = sub.add_parser("search", parents=[common], help="rank participants' segments by meaning and words")
     p.add_argument("query", help="a question, a phrase or a code's definition (any language)")
@@ -133,3 +163,16 @@ def add_commands(sub, common) -> None:
     p.add_argument("--code", action="append", help="audit only this code and those below it (repeatable)")
     p.add_argument("--coder", action="append", help="only this coder's codings (repeatable; default every person)")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("subcodes", parents=[common], help="candidate sub-codes: groups within one code's segments")
+    p.add_argument("code", help="code path")
+    p.add_argument("--coder", action="append", help="only this coder's codings (repeatable; default every person)")
+    p.set_defaults(func=cmd_subcodes)
+
+    p = sub.add_parser("subcode-accept", parents=[common],
+                       help="create a candidate as a child code; its segments become suggestions to review")
+    p.add_argument("code", help="code path")
+    p.add_argument("candidate", type=int, help="the candidate's number from `qualcode subcodes`")
+    p.add_argument("--name", required=True, help="the child code's name")
+    p.add_argument("--coder", action="append", help="as in `qualcode subcodes`")
+    p.set_defaults(func=cmd_subcode_accept)
