@@ -9,7 +9,7 @@ from analysis_fixture import analysis_store, copy_store
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from qualcode.model import Coder, Coding
+from qualcode.model import Code, Coder, Coding
 
 TIMEOUT = 120
 
@@ -72,3 +72,15 @@ def test_search_code_hits_summaries_and_contrasts(project):
     headers = [h.value for h in at.subheader]
     assert "language\\: kk" in headers and "participant\\:type\\: civil servant" in headers   # escaped: text is data
     assert any("Provider side/IT systems" in e.label for e in at.expander)
+    at.selectbox(key="sub.code").set_value("Trust and integrity/Data protection and privacy")
+    at.toggle(key="sub.on").set_value(True)
+    ok(at.run())
+    at.text_input(key="sub.name.0").input("Fraud by SMS code")
+    at.button(key="sub.accept.0").click()
+    ok(at.run())
+    store = Store(str(project))
+    with store.read() as session:
+        kinds = session.execute(select(Coding.status, Coder.kind).join(Coder).join(Code)
+                                .where(Code.name == "Fraud by SMS code")).all()
+    store.close()
+    assert kinds and set(kinds) == {("suggested", "machine")}

@@ -1,6 +1,6 @@
-"""Analyse: search the data, quote summaries per code, and group contrasts. Thin: every rule is in
-qualcode.search, qualcode.summaries and qualcode.contrasts (the same calls as `qualcode search`,
-`summary`, `contrast`). Every line shown is a participant's own words with speaker, document and time;
+"""Analyse: search the data, quote summaries per code, group contrasts and sub-code suggestions. Thin:
+every rule is in qualcode.search, summaries, contrasts and subcodes (the same calls as `qualcode search`,
+`summary`, `contrast`, `subcodes`). Every line shown is a participant's own words with speaker, document and time;
 a coder in blind mode sees only their own codings in the code filters, summaries and contrasts."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from qualcode.errors import QualcodeError
 from qualcode.passages import load_passages
 from qualcode.search import MODES, Filters, code_hits, search
 from qualcode.store import find_project
+from qualcode.subcodes import accept_subcode, suggest_subcodes
 from qualcode.summaries import code_summary
-from qualcode.ui.state import attempt, coder_name, store, visible
+from qualcode.ui.state import attempt, coder_name, machine_owner, store, visible
 
 NOTHING_GENERATED = ("Nothing on this page is generated: every line is a participant's own words, ranked, "
                      "grouped or selected, with who said it, where and when.")
@@ -121,6 +122,35 @@ def _contrast_tab(values: dict[str, list[str]]) -> None:
             st.caption("No code or word differs at p < 0.05.")
 
 
+def _accept(code: str, candidate: dict, key: str) -> None:
+    """Callback: the child code named in the text box, with the group's segments as suggestions to review."""
+    name = (st.session_state.get(key) or "").strip()
+    attempt(accept_subcode, store(), code, candidate, name, machine_owner(),
+            done=f"Added {code}/{name}: its segments are suggestions to review on the Code page")
+
+
+def _subcode_tab(codes: list[str]) -> None:
+    code = st.selectbox("Code to split", codes, key="sub.code")
+    if not code or not st.toggle("Look for sub-codes", key="sub.on"):
+        return
+    try:
+        candidates = suggest_subcodes(store(), code, visible())
+    except QualcodeError as err:
+        st.info(markdown_escape(str(err)))
+        return
+    if not candidates:
+        st.info("No group stands out within this code.")
+    for c in candidates:
+        st.subheader(markdown_escape(f"{c['name']} ({c['segments']} segments)"))
+        st.caption(markdown_escape("Keywords: " + ", ".join(c["keywords"])))
+        for q in c["quotes"]:
+            _cite(q)
+        key = f"sub.name.{c['candidate']}"
+        st.text_input("Name of the sub-code", value=c["name"], key=key)
+        st.button("Create it (its segments become suggestions)", key=f"sub.accept.{c['candidate']}",
+                  on_click=_accept, args=(code, c, key))
+
+
 def render() -> None:
     st.title("Analyse")
     st.caption(NOTHING_GENERATED)
@@ -129,10 +159,12 @@ def render() -> None:
         st.info("Import transcripts first (Project page).")
         return
     codes, values = choices
-    ask, summary, contrasts = st.tabs(["Search", "Summaries", "Contrasts"])
+    ask, summary, contrasts, subcodes = st.tabs(["Search", "Summaries", "Contrasts", "Sub-codes"])
     with ask:
         _search_tab(codes, values)
     with summary:
         _summary_tab(codes, values)
     with contrasts:
         _contrast_tab(values)
+    with subcodes:
+        _subcode_tab(codes)
