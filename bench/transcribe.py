@@ -70,8 +70,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="the dialogue spoken this many times in a row")
     parser.add_argument("--seed", type=int, default=0, help="for the sampling Whisper falls back to on unsure pieces")
     args = parser.parse_args()
-    import ctranslate2
-    ctranslate2.set_random_seed(args.seed)
     model = load_model()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("language  audio_s  WER    WER_forced  RTF    CPU_s/audio_s  grouping  boundary_err_s  "
@@ -82,7 +80,8 @@ def main() -> None:
             spoken = synthesise(DIALOGUES[language] * args.repeat, path)
             samples = audio.decode(path)
             began, cpu_began = time.perf_counter(), time.process_time()
-            utterances = transcribe.transcribe(samples, model=model)   # language detected, as by default
+            # language detected, as `qualcode import` does by default
+            utterances = transcribe.transcribe(samples, model=model, seed=args.seed)
             labels = voices.group([voices.features(samples[int(u.start * audio.RATE):int(u.end * audio.RATE)])
                                    for u in utterances], 2)
             elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
@@ -91,7 +90,8 @@ def main() -> None:
             wer = edit_distance(ref, hyp) / len(ref)
             starts = [min(abs(u.start - s.start) for u in utterances) for s in spoken]
             seconds = len(samples) / audio.RATE
-            forced = [w for u in transcribe.transcribe(samples, language, model=model) for w in words(u.text)]
+            forced_run = transcribe.transcribe(samples, language, model=model, seed=args.seed)
+            forced = [w for u in forced_run for w in words(u.text)]
             wer_forced = edit_distance(ref, forced) / len(ref)
             print(f"{language:<9} {seconds:7.1f}  {wer:5.2f}  {wer_forced:10.2f}  {elapsed / seconds:5.2f}  "
                   f"{cpu / seconds:13.2f}  {grouping_accuracy(spoken, utterances, labels):8.2f}  {np.mean(starts):14.2f}")

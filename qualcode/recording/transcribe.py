@@ -85,10 +85,15 @@ def transcribe_piece(model, piece: np.ndarray, offset: float, language: str) -> 
 
 
 def transcribe(samples: np.ndarray, language: str | None = None, allowed: tuple[str, ...] = LANGUAGES,
-               progress: Callable[[float, float], None] | None = None, model=None) -> list[Utterance]:
+               progress: Callable[[float, float], None] | None = None, model=None, seed: int = 0) -> list[Utterance]:
     """Every utterance of the recording in time order; `language` forces one for all of them.
-    `progress(done_seconds, total_seconds)` is called after each utterance."""
+    `progress(done_seconds, total_seconds)` is called after each utterance. The seed fixes the
+    sampling Whisper falls back to on unsure pieces, so the same recording gives the same draft."""
+    import ctranslate2
+
     from qualcode.recording.whisper_files import load_model
+
+    ctranslate2.set_random_seed(seed)
 
     if language and language not in LANGUAGES:
         raise QualcodeError(f"unknown language '{language}' (choose ru, kk, en or auto)")
