@@ -76,3 +76,15 @@ def analysis_store(tmp_path_factory, name: str) -> Store:
         store.close()
         _master = path
     return copy_store(_master, tmp_path_factory.mktemp(name) / "a.db")
+
+
+def store_fixture(name: str):
+    """A module-scoped `store` fixture: that module's own copy of the analysis store."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def store(tmp_path_factory):
+        s = analysis_store(tmp_path_factory, name)
+        yield s
+        s.close()
+    return store

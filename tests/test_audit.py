@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from analysis_fixture import analysis_store, copy_store
+from analysis_fixture import copy_store, store_fixture
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -22,11 +22,7 @@ PRIVACY = "Trust and integrity/Data protection and privacy"
 GREETING = "Good morning everyone, thanks for having us."   # fg05: a greeting, coded nothing by the expert
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = analysis_store(tmp_path_factory, "audit")
-    yield s
-    s.close()
+store = store_fixture("audit")
 
 
 def test_distances_measure_each_side_from_its_own_norm():

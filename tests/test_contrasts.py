@@ -6,19 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from analysis_fixture import analysis_store
+from analysis_fixture import store_fixture
 
 from qualcode import cli
 from qualcode.contrasts import benjamini_hochberg, contrast
 from qualcode.errors import QualcodeError
 from qualcode.words import stems
 
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = analysis_store(tmp_path_factory, "contrasts")
-    yield s
-    s.close()
+store = store_fixture("contrasts")
 
 
 def test_benjamini_hochberg_matches_the_textbook_example():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from analysis_fixture import analysis_store, copy_store
+from analysis_fixture import copy_store, store_fixture
 from sqlalchemy import select
 
 from qualcode import cli
@@ -14,12 +14,7 @@ from qualcode.model import Coder, Coding
 from qualcode.search import Filters, code_hits, search
 from qualcode.words import stems
 
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = analysis_store(tmp_path_factory, "search")
-    yield s
-    s.close()
+store = store_fixture("search")
 
 
 def test_stems_treat_russian_kazakh_and_english_alike():

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from analysis_fixture import analysis_store, copy_store
+from analysis_fixture import copy_store, store_fixture
 from sqlalchemy import select
 
 from qualcode import cli
@@ -19,11 +19,7 @@ from qualcode.subcodes import accept_subcode, clusters, suggest_subcodes
 PRIVACY = "Trust and integrity/Data protection and privacy"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = analysis_store(tmp_path_factory, "subcodes")
-    yield s
-    s.close()
+store = store_fixture("subcodes")
 
 
 def test_clusters_find_two_separate_groups_and_leave_strays_out():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import docx
 import numpy as np
 import pytest
-from analysis_fixture import analysis_store
+from analysis_fixture import store_fixture
 
 from qualcode import cli
 from qualcode.errors import QualcodeError
@@ -15,11 +15,7 @@ from qualcode.summaries import code_summary, coverage, pick, quote_count
 ELDERLY = "Groups at risk/Elderly"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = analysis_store(tmp_path_factory, "summaries")
-    yield s
-    s.close()
+store = store_fixture("summaries")
 
 
 def test_mmr_takes_the_centre_then_what_is_different():

@@ -26,6 +26,16 @@ def _cite(q: dict) -> str:
     return f"{q['document']}{_when(q.get('time'))} {q['speaker'] or '?'}: {q['text']}"
 
 
+def _listing(line, empty: str):
+    """Human output: one entry per row (`line` may span lines), or `empty` on stderr when there are none."""
+    def human(rows) -> None:
+        for row in rows:
+            print(line(row))
+        if not rows:
+            print(empty, file=sys.stderr)
+    return human
+
+
 def cmd_search(args) -> int:
     from qualcode.search import Filters, code_hits, search
     from qualcode.topic_runs import parse_attribute
@@ -41,12 +51,7 @@ def cmd_search(args) -> int:
         n = code_hits(store, args.as_coder, args.apply, [h["segment"] for h in hits])
         print(f"applied {args.apply} to {n} segments as {args.as_coder}", file=sys.stderr)
 
-    def human(rows):
-        for h in rows:
-            print(f"{h['score']:.3f}  #{h['segment']}  {_cite(h)}")
-        if not rows:
-            print("no segment in scope", file=sys.stderr)
-    emit(hits, args.json, human)
+    emit(hits, args.json, _listing(lambda h: f"{h['score']:.3f}  #{h['segment']}  {_cite(h)}", "no segment in scope"))
     return 0
 
 
@@ -92,12 +97,9 @@ def cmd_audit(args) -> int:
 
     queue = run_audit(open_store(args), _coders(args), args.distance, args.limit, args.code)
 
-    def human(items):
-        for q in items:
-            print(f"{q['distance']:.2f}  #{q['segment']}  {q['kind']}: {q['code']}\n      {_cite(q)}\n      {q['reason']}")
-        if not items:
-            print("nothing to review: every coding sits near its code's norm", file=sys.stderr)
-    emit(queue, args.json, human)
+    emit(queue, args.json, _listing(
+        lambda q: f"{q['distance']:.2f}  #{q['segment']}  {q['kind']}: {q['code']}\n      {_cite(q)}\n      {q['reason']}",
+        "nothing to review: every coding sits near its code's norm"))
     return 0
 
 
@@ -106,14 +108,10 @@ def cmd_subcodes(args) -> int:
 
     candidates = suggest_subcodes(open_store(args), args.code, _coders(args))
 
-    def human(rows):
-        for c in rows:
-            print(f"candidate {c['candidate']}: {c['name']} ({c['segments']} segments; {', '.join(c['keywords'][:6])})")
-            for q in c["quotes"]:
-                print(f"    {_cite(q)}")
-        if not rows:
-            print("no group stands out within this code", file=sys.stderr)
-    emit(candidates, args.json, human)
+    emit(candidates, args.json, _listing(
+        lambda c: "\n    ".join([(f"candidate {c['candidate']}: {c['name']} ({c['segments']} segments; "
+                                  f"{', '.join(c['keywords'][:6])})"), *(_cite(q) for q in c["quotes"])]),
+        "no group stands out within this code"))
     return 0
 
 

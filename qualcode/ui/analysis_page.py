@@ -31,6 +31,15 @@ def _choices() -> tuple[list[str], dict[str, list[str]]] | None:
         return [r["path"] for r in code_rows(session, project)], load_passages(session).values()
 
 
+def _shown(analysis, *args):
+    """The analysis's result, or None after showing its one-line refusal (too few segments, no such key)."""
+    try:
+        return analysis(*args)
+    except QualcodeError as err:
+        st.info(markdown_escape(str(err)))
+        return None
+
+
 def _cite(q: dict) -> None:
     st.markdown(f"> {markdown_escape(q['text'])}")
     when = format_time(q.get("time"))
@@ -80,10 +89,8 @@ def _summary_tab(codes: list[str], values: dict[str, list[str]]) -> None:
     by = st.selectbox("One summary per", ["(whole code)", *values], key="summary.by")
     if not code:
         return
-    try:
-        result = code_summary(store(), code, None if by == "(whole code)" else by, visible())
-    except QualcodeError as err:
-        st.error(markdown_escape(str(err)))
+    result = _shown(code_summary, store(), code, None if by == "(whole code)" else by, visible())
+    if result is None:
         return
     if not result["groups"]:
         st.info("No quotes coded with this code yet.")
@@ -101,10 +108,8 @@ def _contrast_tab(values: dict[str, list[str]]) -> None:
                              key="contrast.key")
     if not attribute:
         return
-    try:
-        result = contrast(store(), attribute, visible())
-    except QualcodeError as err:
-        st.error(markdown_escape(str(err)))
+    result = _shown(contrast, store(), attribute, visible())
+    if result is None:
         return
     st.caption(markdown_escape(result["test"]))
     for g in result["groups"]:
@@ -133,10 +138,8 @@ def _subcode_tab(codes: list[str]) -> None:
     code = st.selectbox("Code to split", codes, key="sub.code")
     if not code or not st.toggle("Look for sub-codes", key="sub.on"):
         return
-    try:
-        candidates = suggest_subcodes(store(), code, visible())
-    except QualcodeError as err:
-        st.info(markdown_escape(str(err)))
+    candidates = _shown(suggest_subcodes, store(), code, visible())
+    if candidates is None:
         return
     if not candidates:
         st.info("No group stands out within this code.")
