@@ -3,7 +3,8 @@
 Meaning is the cosine between the query's embedding and each segment's cached one; words are
 BM25 over language-aware stems (`words.py`). The blend rescales each to 0–1 over the segments in
 scope and averages them with weight MEANING_WEIGHT, so a segment that shares the query's words
-and its sense comes first. Hits are participants' own words with speaker, document and time, and
+and its sense comes first; a turn of one or two words ("Ой.", "Рахмет.") is scaled down, since its
+vector is near everything short. Hits are participants' own words with speaker, document and time, and
 the turns around them; nothing is rewritten.
 """
 
@@ -24,6 +25,7 @@ from qualcode.words import bm25, stems
 MODES = ("blend", "meaning", "words")
 MEANING_WEIGHT = 0.7
 DEFAULT_LIMIT = 20
+SHORT_WORDS = 4   # the blend scales a turn of fewer content words ("Ой.", "Рахмет.") down: its vector says little
 
 
 @dataclass
@@ -49,7 +51,8 @@ def rank(query_vector: np.ndarray | None, vectors: np.ndarray, query_stems: list
     lexical = bm25(query_stems, documents)
     if mode == "words":
         return lexical
-    return weight * _rescale(meaning) + (1 - weight) * _rescale(lexical)
+    substance = np.minimum(1.0, (np.array([len(d) for d in documents]) + 1) / SHORT_WORDS)
+    return (weight * _rescale(meaning) + (1 - weight) * _rescale(lexical)) * substance
 
 
 def _subtree_ids(tree: CodeTree, paths: list[str]) -> set[int]:

@@ -96,3 +96,19 @@ def test_cli_json_contract(store, capsys):
     assert cli.main(["--db", url, "search", "x", "--code", "Nope"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("qualcode: error: no code")
+
+
+def test_search_and_coding_hits_on_sqlite_and_postgresql(store_url, tmp_path):
+    """The small Russian–Kazakh project of export_fixture, on each backend: words and meaning, then a coding."""
+    from export_fixture import OUTAGE_KK, build_project
+
+    from qualcode.store import Store
+
+    s = Store(store_url)
+    build_project(s, tmp_path)
+    hits = search(s, "жүйе құлап", limit=2)
+    assert hits[0]["text"] == OUTAGE_KK and hits[0]["speaker"] == "Әсел"
+    assert code_hits(s, "Aruzhan", "Digital experience/Outages and technical failures", [hits[0]["segment"]]) == 1
+    only = search(s, "жүйе", Filters(codes=["Digital experience/Outages and technical failures"]), coders={"Aruzhan"})
+    assert [h["segment"] for h in only] == [hits[0]["segment"]]
+    s.close()
