@@ -129,6 +129,26 @@ def cmd_subcode_accept(args) -> int:
     return 0
 
 
+def cmd_coder_report(args) -> int:
+    from qualcode.coder_report import coder_report
+
+    with open_store(args).read() as session:
+        report = coder_report(session, args.reference)
+
+    def human(r):
+        print(f"against {r['reference']} ({r['statistic']}, unit: {r['unit']})")
+        for c in r["coders"]:
+            print(f"  {c['coder']} ({c['kind']}): κ {c['macro_kappa']}, agreement {c['percent_agreement']}, "
+                  f"{c['codes']} codes; by document: "
+                  + ", ".join(f"{d['document']} {d['kappa']}" for d in c["by_document"]))
+        for row in r["lowest"]:
+            print(f"  lowest: {row['code']} (mean κ {row['mean_kappa']})")
+            for d in row["disagreements"]:
+                print(f"      {d['applied_by']} applied it, {d['not_by']} did not: {_cite(d)}")
+    emit(report, args.json, human)
+    return 0
+
+
 def add_commands(sub, common) -> None:
     p = sub.add_parser("search", parents=[common], help="rank participants' segments by meaning and words")
     p.add_argument("query", help="a question, a phrase or a code's definition (any language)")
@@ -174,3 +194,8 @@ def add_commands(sub, common) -> None:
     p.add_argument("--name", required=True, help="the child code's name")
     p.add_argument("--coder", action="append", help="as in `qualcode subcodes`")
     p.set_defaults(func=cmd_subcode_accept)
+
+    p = sub.add_parser("coder-report", parents=[common],
+                       help="each coder (and the machine) against the consensus: κ, over time, lowest codes")
+    p.add_argument("--reference", default="consensus", help="the coder to compare with (default consensus)")
+    p.set_defaults(func=cmd_coder_report)
