@@ -18,6 +18,7 @@ from qualcode.attributes import (
     set_document_attributes,
     update_participant,
 )
+from qualcode.cli import main
 from qualcode.codebook_files import read_codebook_file
 from qualcode.codes import archive_code, load_codebook
 from qualcode.coding import apply_code, coder_named, decide
@@ -180,7 +181,7 @@ def test_two_editors_of_participants_keep_each_others_cells(store):
         assert person.attributes == {"region": "Almaty", "gender": "f"}
 
 
-def test_resolve_refuses_a_segment_that_is_not_in_the_project(store):
+def test_resolve_refuses_a_segment_that_is_not_in_the_project(store, capsys):
     segs, _ = build_team(store)
     with store.write() as session:
         other = Project(name="other", languages=[], settings={})
@@ -201,6 +202,8 @@ def test_resolve_refuses_a_segment_that_is_not_in_the_project(store):
         with pytest.raises(QualcodeError, match=rf"^no segment {segment_id} in project 'default'$"), \
                 store.write() as session:
             resolve(session, get_project(session), segment_id, ["Aigerim", "Bolat"], "a")
+    assert main(["resolve", "--db", store.url, str(foreign_id), "--coders", "Aigerim", "Bolat", "--take", "a"]) == 1
+    assert capsys.readouterr().err == f"qualcode: error: no segment {foreign_id} in project 'default'\n"
     with store.write() as session:   # a segment of the project still resolves
         assert resolve(session, get_project(session), segs[4], ["Aigerim", "Bolat"], "both") == \
             ["Portal failures", "Waiting time"]
