@@ -84,3 +84,5 @@ def test_search_code_hits_summaries_and_contrasts(project):
                                 .where(Code.name == "Fraud by SMS code")).all()
     store.close()
     assert kinds and set(kinds) == {("suggested", "machine")}
+    assert [t.label for t in at.tabs][-1] == "Coders"      # a single-user install: the person is the lead
+    assert any("no codings by" in m.value for m in at.info)   # no consensus yet: one line, no traceback

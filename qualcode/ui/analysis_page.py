@@ -1,12 +1,15 @@
 """Analyse: search the data, quote summaries per code, group contrasts and sub-code suggestions. Thin:
 every rule is in qualcode.search, summaries, contrasts and subcodes (the same calls as `qualcode search`,
-`summary`, `contrast`, `subcodes`). Every line shown is a participant's own words with speaker, document and time;
-a coder in blind mode sees only their own codings in the code filters, summaries and contrasts."""
+`summary`, `contrast`, `subcodes`); a lead also sees the coder report (`qualcode coder-report`).
+Every line shown is a participant's own words with speaker, document and time; a coder in blind mode
+sees only their own codings in the code filters, summaries, contrasts and sub-codes."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from qualcode.access import can_lead
+from qualcode.coder_report import coder_report
 from qualcode.codes import code_rows
 from qualcode.contrasts import contrast
 from qualcode.display import format_time, markdown_escape
@@ -16,7 +19,7 @@ from qualcode.search import MODES, Filters, code_hits, search
 from qualcode.store import find_project
 from qualcode.subcodes import accept_subcode, suggest_subcodes
 from qualcode.summaries import code_summary
-from qualcode.ui.state import attempt, coder_name, machine_owner, store, visible
+from qualcode.ui.state import attempt, coder_name, machine_owner, store, viewer, visible
 
 NOTHING_GENERATED = ("Nothing on this page is generated: every line is a participant's own words, ranked, "
                      "grouped or selected, with who said it, where and when.")
@@ -154,6 +157,29 @@ def _subcode_tab(codes: list[str]) -> None:
                   on_click=_accept, args=(code, c, key))
 
 
+def _report() -> dict:
+    with store().read() as session:
+        return coder_report(session)
+
+
+def _coders_tab() -> None:
+    """A lead's: each coder and the machine against the consensus, and where they disagree most."""
+    report = _shown(_report)
+    if report is None:
+        return
+    st.caption(markdown_escape(f"Against {report['reference']}: {report['statistic']}; unit: {report['unit']}."))
+    st.dataframe([{"coder": c["coder"], "kind": c["kind"], "macro κ": c["macro_kappa"],
+                   "agreement": c["percent_agreement"], "codes": c["codes"],
+                   "κ by document, in coding order": ", ".join(f"{d['document']}: {d['kappa']}"
+                                                              for d in c["by_document"])}
+                  for c in report["coders"]])
+    for row in report["lowest"]:
+        with st.expander(markdown_escape(f"{row['code']}: mean κ {row['mean_kappa']}")):
+            for d in row["disagreements"]:
+                st.caption(markdown_escape(f"{d['applied_by']} applied it; {d['not_by']} did not"))
+                _cite(d)
+
+
 def render() -> None:
     st.title("Analyse")
     st.caption(NOTHING_GENERATED)
@@ -162,7 +188,9 @@ def render() -> None:
         st.info("Import transcripts first (Project page).")
         return
     codes, values = choices
-    ask, summary, contrasts, subcodes = st.tabs(["Search", "Summaries", "Contrasts", "Sub-codes"])
+    lead = can_lead(viewer())
+    ask, summary, contrasts, subcodes, *coders = st.tabs(["Search", "Summaries", "Contrasts", "Sub-codes"]
+                                                        + (["Coders"] if lead else []))
     with ask:
         _search_tab(codes, values)
     with summary:
@@ -171,3 +199,6 @@ def render() -> None:
         _contrast_tab(values)
     with subcodes:
         _subcode_tab(codes)
+    if coders:
+        with coders[0]:
+            _coders_tab()
