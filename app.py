@@ -6,8 +6,8 @@ is shown as its one line, never as a traceback.
 
 import streamlit as st
 
-from qualcode.display import markdown_escape
-from qualcode.errors import QualcodeError
+from qualcode.common.display import markdown_escape
+from qualcode.common.errors import QualcodeError
 from qualcode.ui.pages import navigation
 
 st.set_page_config(page_title="QualCode", layout="wide")

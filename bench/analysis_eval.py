@@ -25,12 +25,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qualcode import audit, search, summaries
-from qualcode.codebook_files import read_codebook_file
-from qualcode.embed import load_embedder
-from qualcode.evaluate import label_matrix, read_items
-from qualcode.turn_context import neighbour_block
-from qualcode.words import stems
+from qualcode.assistant import audit, search, summaries
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.autocode.embed import load_embedder
+from qualcode.autocode.evaluate import label_matrix, read_items
+from qualcode.autocode.turn_context import neighbour_block
+from qualcode.assistant.words import stems
 
 
 def load(args):

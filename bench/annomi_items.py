@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qualcode.files import read_csv_rows  # noqa: E402
+from qualcode.common.files import read_csv_rows  # noqa: E402
 
 TASKS = {"therapist": "main_therapist_behaviour", "client": "client_talk_type"}
 

@@ -27,16 +27,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qualcode import autocode, scoring  # noqa: E402
-from qualcode.learned import NgramFeatures  # noqa: E402
-from qualcode.codebook_files import read_codebook_file  # noqa: E402
-from qualcode.codes import load_codebook  # noqa: E402
-from qualcode.embed import DEFAULT_MODEL_ID, MINILM_MODEL_ID, load_embedder  # noqa: E402
+from qualcode import autocode
+from qualcode.autocode import scoring  # noqa: E402
+from qualcode.autocode.learned import NgramFeatures  # noqa: E402
+from qualcode.refi.codebook_files import read_codebook_file  # noqa: E402
+from qualcode.codebook.codes import load_codebook  # noqa: E402
+from qualcode.autocode.embed import DEFAULT_MODEL_ID, MINILM_MODEL_ID, load_embedder  # noqa: E402
 from qualcode.ingest.importer import ImportOptions, import_files  # noqa: E402
-from qualcode.segment import sentence_spans  # noqa: E402
+from qualcode.ingest.segment import sentence_spans  # noqa: E402
 from qualcode.store import Store, get_project  # noqa: E402
-from qualcode.codes import CodeTree  # noqa: E402
-from qualcode.suggest import Scope, load_corpus, run_autocode  # noqa: E402
+from qualcode.codebook.codes import CodeTree  # noqa: E402
+from qualcode.autocode.suggest import Scope, load_corpus, run_autocode  # noqa: E402
 
 
 def sentence_pool() -> list[str]:

@@ -1,7 +1,7 @@
 """The auto-coder against people on held-out items, beside a careful plain baseline on the same
 vectors and the same split, with the ablations of context and exclusivity.
 
-For each fraction and seed: `qualcode.evaluate.evaluate` (the app's pipeline: the engine, the
+For each fraction and seed: `qualcode.autocode.evaluate.evaluate` (the app's pipeline: the engine, the
 codebook's structure, calibrated thresholds) and the baseline the issue names — a
 class-balanced logistic regression on the same sentence vectors, one multinomial model choosing
 exactly one code per item when every scored item has exactly one code, else one binary model per
@@ -25,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qualcode.codebook_files import read_codebook_file  # noqa: E402
-from qualcode.embed import load_embedder  # noqa: E402
-from qualcode.evaluate import binary_scores, evaluate, label_matrix, read_items, stratified_split  # noqa: E402
+from qualcode.refi.codebook_files import read_codebook_file  # noqa: E402
+from qualcode.autocode.embed import load_embedder  # noqa: E402
+from qualcode.autocode.evaluate import binary_scores, evaluate, label_matrix, read_items, stratified_split  # noqa: E402
 
 
 class Remembering:

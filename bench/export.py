@@ -27,7 +27,7 @@ def build(db: Path, quotes: int) -> int:
     from sqlalchemy import insert, select
 
     from qualcode.demo import build_demo
-    from qualcode.model import Code, Coder, Coding, Segment
+    from qualcode.store.model import Code, Coder, Coding, Segment
     from qualcode.store import Store, get_project
 
     store = Store(str(db))
@@ -64,7 +64,7 @@ def build(db: Path, quotes: int) -> int:
 def measure(db: Path, out: Path) -> None:
     """Run in a fresh process: one export as `qualcode export docx` does it, then the figures."""
     from qualcode.export.docx import ReportOptions, agreement_summary, render
-    from qualcode.quotes import coded_quotes
+    from qualcode.export.quotes import coded_quotes
     from qualcode.store import Store
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -24,7 +24,7 @@ import spacy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from a checkout, without installing qualcode
 
-from qualcode.segment import sentence_spans  # noqa: E402
+from qualcode.ingest.segment import sentence_spans  # noqa: E402
 
 DEFAULT_UD_DIRS = (ROOT.parent / "shared" / "data" / "ud", Path("/work/shared/data/ud"))
 TREEBANKS = {"ru": "ru_taiga-ud-test.conllu", "kk": "kk_ktb-ud-test.conllu"}
@@ -103,7 +103,7 @@ def methods(language: str) -> dict[str, Segmenter]:
 
 
 def qualcode_segmenter(language: str) -> Segmenter:
-    """What qualcode.segment ships for `language`."""
+    """What qualcode.ingest.segment ships for `language`."""
     return lambda text: [end for _, end in sentence_spans(text, language)]
 
 

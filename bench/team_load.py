@@ -36,8 +36,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from sqlalchemy import create_engine, func, select, text
 
 from qualcode.coding import apply_code, coder_named, decide, undo_last
-from qualcode.errors import QualcodeError
-from qualcode.model import Code, Coder, Coding, Segment
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Code, Coder, Coding, Segment
 from qualcode.store import Store, get_project
 from qualcode.team import CONSENSUS, resolve
 
@@ -52,11 +52,11 @@ STALE = ("no suggestion", "no coder named")   # refusals a person sees when some
 
 def _prepare(url: str) -> dict:
     """Import the shipped groups, load the codebook, auto-code once (every text embedded, suggestions open)."""
-    from qualcode.codebook_files import read_codebook_file
-    from qualcode.codes import load_codebook
-    from qualcode.embed import MINILM_MODEL_ID, load_embedder
+    from qualcode.refi.codebook_files import read_codebook_file
+    from qualcode.codebook.codes import load_codebook
+    from qualcode.autocode.embed import MINILM_MODEL_ID, load_embedder
     from qualcode.ingest.importer import ImportOptions, import_files
-    from qualcode.suggest import run_autocode
+    from qualcode.autocode.suggest import run_autocode
 
     store = Store(url)
     import_files(store, [ROOT / "transcripts" / name for name in GROUPS], ImportOptions(unit="turn"))
@@ -185,8 +185,8 @@ def coder_process(url: str, number: int, coders: int, think: float, ready, start
 
 def autocode_process(url: str, ready, start, results) -> None:
     """The auto-coder re-run over the shipped groups until the deadline."""
-    from qualcode.embed import MINILM_MODEL_ID, load_embedder
-    from qualcode.suggest import Scope, run_autocode
+    from qualcode.autocode.embed import MINILM_MODEL_ID, load_embedder
+    from qualcode.autocode.suggest import Scope, run_autocode
 
     store, embedder = Store(url, migrate=False), load_embedder(MINILM_MODEL_ID)
     runs, errors = [], []

@@ -43,12 +43,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 
 from qualcode import topics  # noqa: E402
-from qualcode.context import Window, context_vectors  # noqa: E402
-from qualcode.embed import MINILM_MODEL_ID, embed_texts, load_embedder  # noqa: E402
+from qualcode.topics.context import Window, context_vectors  # noqa: E402
+from qualcode.autocode.embed import MINILM_MODEL_ID, embed_texts, load_embedder  # noqa: E402
 from qualcode.ingest.importer import ImportOptions, import_files  # noqa: E402
-from qualcode.model import Document, Segment, Turn  # noqa: E402
+from qualcode.store.model import Document, Segment, Turn  # noqa: E402
 from qualcode.store import Store, find_project  # noqa: E402
-from qualcode.topic_runs import TopicOptions, load_corpus, run_topics  # noqa: E402
+from qualcode.topics.topic_runs import TopicOptions, load_corpus, run_topics  # noqa: E402
 
 LABELS = ROOT / "tests" / "data" / "topic_labels.csv"
 GROUPS = {"en": ["fg05_en_teams.vtt", "fg06_en_recipients.xlsx"], "ru": ["fg01_recipients_almaty.txt"]}

@@ -22,9 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qualcode.codebook_files import read_codebook_file  # noqa: E402
-from qualcode.embed import DEFAULT_MODEL_ID, MINILM_MODEL_ID, SentenceTransformerEmbedder, load_embedder  # noqa: E402
-from qualcode.evaluate import evaluate, label_matrix, read_items, stratified_split  # noqa: E402
+from qualcode.refi.codebook_files import read_codebook_file  # noqa: E402
+from qualcode.autocode.embed import DEFAULT_MODEL_ID, MINILM_MODEL_ID, SentenceTransformerEmbedder, load_embedder  # noqa: E402
+from qualcode.autocode.evaluate import evaluate, label_matrix, read_items, stratified_split  # noqa: E402
 
 
 def fine_tune(texts: list[str], labels: np.ndarray, steps: int, seed: int) -> SentenceTransformerEmbedder:

@@ -30,14 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qualcode.codebook import Codebook  # noqa: E402
-from qualcode.codebook_files import read_codebook_file  # noqa: E402
-from qualcode.codes import CodeTree, load_codebook  # noqa: E402
+from qualcode.refi.codebook_files import read_codebook_file  # noqa: E402
+from qualcode.codebook.codes import CodeTree, load_codebook  # noqa: E402
 from qualcode.coding import coder_named, decide  # noqa: E402
 from qualcode.ingest.importer import ImportOptions, import_files  # noqa: E402
-from qualcode.model import Coding, Document, Segment  # noqa: E402
-from qualcode.review import load_review  # noqa: E402
+from qualcode.store.model import Coding, Document, Segment  # noqa: E402
+from qualcode.coding.review import load_review  # noqa: E402
 from qualcode.store import Store, get_project  # noqa: E402
-from qualcode.suggest import machine_coder  # noqa: E402
+from qualcode.autocode.suggest import machine_coder  # noqa: E402
 
 SEGMENTS, CODES, PER_SEGMENT = 500, 40, 3
 DOCUMENT = "one_hour.txt"

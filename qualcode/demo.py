@@ -7,14 +7,14 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import load_codebook
 from qualcode.ingest.formats import FORMATS
 from qualcode.ingest.importer import ImportOptions, import_files
 from qualcode.ingest.sidecar import is_sidecar
-from qualcode.model import Code, Coder, Coding, Document
+from qualcode.store.model import Code, Coder, Coding, Document
 from qualcode.store import Store, get_project
-from qualcode.suggest import run_autocode
+from qualcode.autocode.suggest import run_autocode
 
 DEMO_CODEBOOK = "public_services.yaml"
 DEMO_PROJECT = "Public services focus groups (demo)"

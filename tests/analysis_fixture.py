@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import CodeTree, load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import CodeTree, load_codebook
 from qualcode.coding import apply_code, coder_named
-from qualcode.files import read_csv_rows
+from qualcode.common.files import read_csv_rows
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Document, Segment
+from qualcode.store.model import Document, Segment
 from qualcode.store import Store, get_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ def analysis_store(tmp_path_factory, name: str) -> Store:
     """A fresh copy of the analysis store, every segment already embedded with the packaged model."""
     global _master
     if _master is None:
-        from qualcode.passages import load_passages, passage_vectors
+        from qualcode.assistant.passages import load_passages, passage_vectors
 
         path = tmp_path_factory.mktemp("analysis_master") / "master.db"
         store = build_analysis_store(path)

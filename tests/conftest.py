@@ -63,11 +63,11 @@ def sqlite_store(tmp_path):
 @pytest.fixture(scope="session")
 def shipped_db(tmp_path_factory) -> Path:
     """Two shipped English groups and the public-services codebook, every text embedded, topic run 1 stored."""
-    from qualcode.codebook_files import read_codebook_file
-    from qualcode.codes import load_codebook
-    from qualcode.embed import load_embedder
+    from qualcode.refi.codebook_files import read_codebook_file
+    from qualcode.codebook.codes import load_codebook
+    from qualcode.autocode.embed import load_embedder
     from qualcode.ingest.importer import ImportOptions, import_files
-    from qualcode.topic_runs import TopicOptions, run_topics
+    from qualcode.topics.topic_runs import TopicOptions, run_topics
 
     path = tmp_path_factory.mktemp("shipped") / "shipped.db"
     store = Store(str(path))

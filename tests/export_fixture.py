@@ -20,11 +20,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import CodeTree, load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import CodeTree, load_codebook
 from qualcode.coding import apply_code, coder_named, decide
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Coder, Coding, Document, Participant, Segment
+from qualcode.store.model import Coder, Coding, Document, Participant, Segment
 from qualcode.store import Store, get_project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import CodeTree, load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import CodeTree, load_codebook
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Coding, Document, Segment
+from qualcode.store.model import Coding, Document, Segment
 from qualcode.store import Store, get_project
-from qualcode.suggest import machine_coder
+from qualcode.autocode.suggest import machine_coder
 
 DATA = Path(__file__).parent / "data"
 DOCUMENT = "group.txt"

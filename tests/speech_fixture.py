@@ -68,7 +68,7 @@ def synthesise(turns: list[tuple[str, str]], path: Path, rate: int = 22050) -> l
 def draft_project(folder: Path, url: str | None = None):
     """A project whose one draft, `group.wav`, holds the first two English turns as spoken (one word
     marked unsure): the editor's tests, without waiting for the speech model."""
-    from qualcode.model import Document
+    from qualcode.store.model import Document
     from qualcode.recording.draft import Piece, write_pieces
     from qualcode.store import Store, get_project
 

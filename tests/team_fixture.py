@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import load_codebook
 from qualcode.coding import apply_code, coder_named
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Code, Segment
+from qualcode.store.model import Code, Segment
 from qualcode.store import Store, get_project
 
 DATA = Path(__file__).parent / "data"

@@ -22,7 +22,7 @@ import json
 import numpy as np
 import pytest
 
-from qualcode.agreement import (
+from qualcode.team.agreement import (
     Ratings,
     agreement_report,
     alpha_interval,
@@ -40,7 +40,7 @@ from qualcode.agreement import (
     ratings_to_rows,
     unit_counts,
 )
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 
 # Krippendorff (2011), example C: rows are units 1-12, columns coders A-D, "." = missing.
 KRIPPENDORFF_C = ["1 1 . 1", "2 2 3 2", "3 3 3 3", "3 3 3 3", "2 2 2 2", "1 2 3 4",

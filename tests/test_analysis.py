@@ -9,11 +9,12 @@ import sys
 import pytest
 from export_fixture import BROKER, KAZAKH_QUOTE, OUTAGE_RU, VILLAGE, C, build_project
 
-from qualcode import analysis, cli
-from qualcode.codes import CodeTree
+from qualcode import cli
+from qualcode.export import analysis
+from qualcode.codebook.codes import CodeTree
 from qualcode.coding import apply_code, coder_named
-from qualcode.errors import QualcodeError
-from qualcode.quotes import coded_quotes
+from qualcode.common.errors import QualcodeError
+from qualcode.export.quotes import coded_quotes
 from qualcode.store import get_project
 
 
@@ -128,7 +129,7 @@ def test_charts_build_and_the_module_does_not_import_streamlit(coded):
     assert bar["mark"]["type"] == "bar"
     heat = analysis.heatmap(analysis.nonzero(analysis.cooccurrence(qs))).to_dict()
     assert len(heat["layer"]) == 2
-    code = "import sys, qualcode.analysis, qualcode.export.docx, qualcode.export.tables; print('streamlit' in sys.modules)"
+    code = "import sys, qualcode.export.analysis, qualcode.export.docx, qualcode.export.tables; print('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 

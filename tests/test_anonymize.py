@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from qualcode import cli
-from qualcode.anonymize import (accept_confident, add_detection, apply, decide, deidentified_text, detect,
+from qualcode.deid.anonymize import (accept_confident, add_detection, apply, decide, deidentified_text, detect,
                                 detection_rows, generate_pseudonyms, set_pseudonym)
 from qualcode.deid.candidate import TYPES
 from qualcode.deid.detect import Gazetteer, candidates, detect_text, resolve
 from qualcode.deid.names import inflects
 from qualcode.deid.rules import iin_valid
-from qualcode.documents import get_document
-from qualcode.errors import QualcodeError
+from qualcode.ingest.documents import get_document
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Detection, Document
+from qualcode.store.model import Detection, Document
 from qualcode.store import get_project
 
 GROUP = (

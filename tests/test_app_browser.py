@@ -16,14 +16,14 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import load_codebook
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.members import add_member
-from qualcode.model import Coding, Document
-from qualcode.review import load_review
+from qualcode.team.members import add_member
+from qualcode.store.model import Coding, Document
+from qualcode.coding.review import load_review
 from qualcode.store import Store, get_project
-from qualcode.suggest import run_autocode
+from qualcode.autocode.suggest import run_autocode
 from tests.review_fixture import DATA, DOCUMENT, HOSTILE, TRANSCRIPT
 from tests.review_fixture import PORTAL as PORTAL_TEXT
 

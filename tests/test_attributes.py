@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from qualcode.attributes import (add_participant_attribute, apply_edits, changed_cells, participant_table,
+from qualcode.coding.attributes import (add_participant_attribute, apply_edits, changed_cells, participant_table,
                                  set_document_attributes, update_participant)
-from qualcode.documents import get_document
-from qualcode.errors import QualcodeError
-from qualcode.model import Event
+from qualcode.ingest.documents import get_document
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Event
 from qualcode.store import get_project
 from tests.review_fixture import DOCUMENT, review_project
 

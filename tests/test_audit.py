@@ -11,11 +11,11 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from qualcode import cli
-from qualcode.audit import audit_matrix, decide_item, distances, run_audit
-from qualcode.codes import CodeTree
+from qualcode.assistant.audit import audit_matrix, decide_item, distances, run_audit
+from qualcode.codebook.codes import CodeTree
 from qualcode.coding import apply_code, coder_named
-from qualcode.errors import QualcodeError
-from qualcode.model import Coder, Coding, Document, Segment
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Coder, Coding, Document, Segment
 from qualcode.store import Store, get_project
 
 PRIVACY = "Trust and integrity/Data protection and privacy"

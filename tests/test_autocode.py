@@ -12,16 +12,17 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from qualcode import autocode, embed
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import load_codebook
+from qualcode import autocode
+from qualcode.autocode import embed
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, decide
-from qualcode.embed import MINILM_MODEL_ID, USE_MODEL_ID, LazyEmbedder, embed_texts, load_embedder
-from qualcode.errors import QualcodeError
+from qualcode.autocode.embed import MINILM_MODEL_ID, USE_MODEL_ID, LazyEmbedder, embed_texts, load_embedder
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Code, Coding, Embedding, Segment
+from qualcode.store.model import Code, Coding, Embedding, Segment
 from qualcode.store import Store, get_project
-from qualcode.suggest import Scope, next_to_code, pending_suggestions, run_autocode
+from qualcode.autocode.suggest import Scope, next_to_code, pending_suggestions, run_autocode
 
 DATA = Path(__file__).parent / "data"
 

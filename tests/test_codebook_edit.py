@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from qualcode.codebook import CodebookError, fields_from_form, to_yaml
-from qualcode.codebook_files import read_codebook_bytes
-from qualcode.codes import to_codebook, usage_by_path
+from qualcode.refi.codebook_files import read_codebook_bytes
+from qualcode.codebook.codes import to_codebook, usage_by_path
 from qualcode.coding import coder_named, decide
 from qualcode.refi.qdc import to_qdc
-from qualcode.review import load_review
+from qualcode.coding.review import load_review
 from qualcode.store import get_project
 from tests.review_fixture import DATA, DOCUMENT, review_project
 

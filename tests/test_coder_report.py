@@ -10,10 +10,10 @@ from analysis_fixture import copy_store, store_fixture
 from sqlalchemy import select
 
 from qualcode import cli
-from qualcode.coder_report import coder_report
+from qualcode.assistant.coder_report import coder_report
 from qualcode.coding import apply_code, coder_named
-from qualcode.errors import QualcodeError
-from qualcode.model import Coder, Coding, Document
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Coder, Coding, Document
 from qualcode.store import get_project
 
 built = store_fixture("coder_report")

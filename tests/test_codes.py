@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from qualcode.codebook import CodebookError, parse_yaml
-from qualcode.codes import (add_code, archive_code, code_rows, load_codebook, merge_codes, move_code,
+from qualcode.codebook.codes import (add_code, archive_code, code_rows, load_codebook, merge_codes, move_code,
                             rename_code, to_codebook)
-from qualcode.errors import QualcodeError
-from qualcode.model import Code, Coder, Coding, Document, Event
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Code, Coder, Coding, Document, Event
 from qualcode.store import get_project
 
 BOOK = """\

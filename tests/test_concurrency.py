@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from qualcode.attributes import changed_cells, participant_table, set_document_attributes, update_participant
+from qualcode.coding.attributes import changed_cells, participant_table, set_document_attributes, update_participant
 from qualcode.cli import main
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import archive_code, load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import archive_code, load_codebook
 from qualcode.coding import apply_code, coder_named, decide
-from qualcode.embed import MINILM_MODEL_ID, load_embedder
-from qualcode.errors import QualcodeError
+from qualcode.autocode.embed import MINILM_MODEL_ID, load_embedder
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Code, Coder, Coding, Document, Participant, Project, Segment, Turn
-from qualcode.review import set_blind_mode
+from qualcode.store.model import Code, Coder, Coding, Document, Participant, Project, Segment, Turn
+from qualcode.coding.review import set_blind_mode
 from qualcode.store import get_project
-from qualcode.suggest import Scope, machine_name, run_autocode, score_autocode, write_scored
+from qualcode.autocode.suggest import Scope, machine_name, run_autocode, score_autocode, write_scored
 from qualcode.team import resolve
 from tests.team_fixture import build_team
 

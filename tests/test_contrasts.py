@@ -9,9 +9,9 @@ import pytest
 from analysis_fixture import store_fixture
 
 from qualcode import cli
-from qualcode.contrasts import benjamini_hochberg, contrast
-from qualcode.errors import QualcodeError
-from qualcode.words import stems
+from qualcode.assistant.contrasts import benjamini_hochberg, contrast
+from qualcode.common.errors import QualcodeError
+from qualcode.assistant.words import stems
 
 store = store_fixture("contrasts")
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from qualcode.anonymize import detect
+from qualcode.deid.anonymize import detect
 from qualcode.deid import listed
 from qualcode.deid.detect import Gazetteer, detect_text
 from qualcode.deid.places import BROAD_CONFIDENCE

@@ -7,7 +7,7 @@ import shutil
 from sqlalchemy import func, select
 
 from qualcode.demo import DEMO_CODEBOOK, build_demo
-from qualcode.model import Coding
+from qualcode.store.model import Coding
 from qualcode.store import Store
 from tests.review_fixture import DATA
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qualcode.display import badge, badge_color, markdown_escape
+from qualcode.common.display import badge, badge_color, markdown_escape
 
 HOSTILE = "<script>alert(1)</script> [link](http://x) ![img](x.png) $x$ **b** :red[r]"
 

@@ -9,13 +9,13 @@ from alembic import command
 from sqlalchemy import select, text
 
 from qualcode.codebook import CodebookError, parse_yaml, to_yaml
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import BOOK_EXCLUSIVE, CodeTree, add_code, archive_code, load_codebook, set_exclusive, to_codebook
-from qualcode.errors import QualcodeError
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import BOOK_EXCLUSIVE, CodeTree, add_code, archive_code, load_codebook, set_exclusive, to_codebook
+from qualcode.common.errors import QualcodeError
 from qualcode.refi.qdc import describe, parse_qdc, read_description, to_qdc, validate_qdc
 from qualcode.refi.qdpx_import import import_qdpx
 from qualcode.refi.qdpx_export import export_qdpx
-from qualcode.model import Event
+from qualcode.store.model import Event
 from qualcode.store import Store, get_project
 
 ROOT = Path(__file__).resolve().parents[1]

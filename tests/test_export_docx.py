@@ -24,11 +24,12 @@ from export_fixture import (
 
 from sqlalchemy import select
 
-from qualcode import anonymize, cli
-from qualcode.errors import QualcodeError
+from qualcode import cli
+from qualcode.deid import anonymize
+from qualcode.common.errors import QualcodeError
 from qualcode.export.docx import ReportOptions, build_report, render
-from qualcode.quotes import Quote, QuoteSet
-from qualcode.model import Document
+from qualcode.export.quotes import Quote, QuoteSet
+from qualcode.store.model import Document
 from qualcode.store import Store, find_project
 
 WHEN = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -213,7 +214,7 @@ def _quote(text: str) -> Quote:
 
 
 def test_control_characters_are_cleaned():
-    from qualcode.quotes import CodeInfo
+    from qualcode.export.quotes import CodeInfo
     code = CodeInfo(1, "Code", "Code\x0c", 0, "def\x00inition", (), {}, False)
     quoteset = QuoteSet(project="p\x1b", codebook="", coder="A", coder_kind="human", codes=[code],
                         quotes=[_quote("строка\x0bвторая\x07 ә\ud800 \ufffe")], documents=1)

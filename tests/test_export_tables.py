@@ -11,7 +11,7 @@ from export_fixture import BROKER, KAZAKH_QUOTE, OUTAGE_RU, C, build_project
 
 from qualcode import cli
 from qualcode.export import tables
-from qualcode.quotes import CodeInfo, Quote, QuoteSet, coded_quotes
+from qualcode.export.quotes import CodeInfo, Quote, QuoteSet, coded_quotes
 from qualcode.store import Store
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qualcode.cli import build_parser
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest import formats
 from qualcode.ingest.base import Format, Parsed, RawTurn
 

@@ -19,13 +19,13 @@ from sqlalchemy import func, select
 
 from qualcode import cli
 from qualcode.codebook import CodebookError
-from qualcode.codebook_files import read_codebook_file
-from qualcode.errors import QualcodeError
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.common.errors import QualcodeError
 from qualcode.export import tables
-from qualcode.files import csv_bytes, spreadsheet_text
+from qualcode.common.files import csv_bytes, spreadsheet_text
 from qualcode.ingest.importer import ImportOptions, import_one
-from qualcode.model import Code, Document
-from qualcode.quotes import CodeInfo, Quote, QuoteSet
+from qualcode.store.model import Code, Document
+from qualcode.export.quotes import CodeInfo, Quote, QuoteSet
 from qualcode.refi.qdpx_import import import_qdpx
 from qualcode.store import Store, get_project
 

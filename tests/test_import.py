@@ -13,7 +13,7 @@ import docx
 import openpyxl
 import pytest
 
-from qualcode.documents import document_detail, get_document, list_documents
+from qualcode.ingest.documents import document_detail, get_document, list_documents
 from qualcode.ingest.importer import ImportOptions, import_files
 
 KK = "ә ғ қ ң ө ұ ү һ і"

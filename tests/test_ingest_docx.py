@@ -6,7 +6,7 @@ import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.docx import parse_docx
 
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.decoding import decode, normalize
 from qualcode.ingest.subtitles import parse_srt, parse_timestamp, parse_vtt
 

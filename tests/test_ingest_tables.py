@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.decoding import decode
 from qualcode.ingest.tables import parse_csv, parse_rows, parse_xlsx
 

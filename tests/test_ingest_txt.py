@@ -1,6 +1,6 @@
 import pytest
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.decoding import decode, normalize
 from qualcode.ingest.text import parse_txt
 from qualcode.ingest.times import to_seconds

@@ -1,4 +1,5 @@
-"""The house rules a newcomer relies on, checked on the source: the UI holds no SQL."""
+"""The house rules a newcomer relies on, checked on the source: the UI holds no SQL, no module imports
+in a circle, and packages import only down the pipeline."""
 
 from __future__ import annotations
 
@@ -81,3 +82,32 @@ def test_no_import_cycle_among_modules():
     graph = _graph()
     assert "qualcode.cli.team" in graph["qualcode.cli"] and "qualcode.store" in graph["qualcode.cli.common"]
     assert _cycle(graph) is None, " → ".join(_cycle(graph))
+
+
+# the packages in the order data flows; a package imports only those before it (common: the ground floor)
+PIPELINE = ["common", "store", "ingest", "recording", "codebook", "autocode", "coding", "team", "deid", "export",
+            "topics", "refi", "assistant", "cli", "ui"]
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_every_module_lives_in_a_package_of_the_pipeline():
+    loose = sorted(m for m in _graph() if _package(m) not in PIPELINE)
+    assert loose == ["qualcode", "qualcode.demo"], loose       # the package itself, and the demo's wiring
+
+
+def test_imports_point_down_the_pipeline():
+    upward = sorted(f"{a} → {b}" for a, targets in _graph().items() for b in targets
+                    if _package(a) in PIPELINE and _package(b) in PIPELINE
+                    and PIPELINE.index(_package(b)) > PIPELINE.index(_package(a)))
+    assert not upward, "imports up the pipeline: " + "; ".join(upward)
+
+
+def test_each_package_says_what_it_owns_and_may_import():
+    for package in PIPELINE:
+        doc = ast.get_docstring(ast.parse((QUALCODE / package / "__init__.py").read_text(encoding="utf-8"))) or ""
+        expected = "imports nothing of qualcode" if package == "common" else "may import"
+        assert expected in " ".join(doc.split()), f"qualcode/{package}/__init__.py does not say what it may import"

@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from qualcode import cli, embed, model_choice
-from qualcode.display import markdown_escape
-from qualcode.embed import (MINILM_MODEL_ID, USE_MODEL_ID, default_model_for, embed_texts, load_embedder,
+from qualcode import cli
+from qualcode.autocode import embed, model_choice
+from qualcode.common.display import markdown_escape
+from qualcode.autocode.embed import (MINILM_MODEL_ID, USE_MODEL_ID, default_model_for, embed_texts, load_embedder,
                             resolve_model)
-from qualcode.errors import QualcodeError
-from qualcode.model import Embedding, Event, Project
-from qualcode.model_choice import (cached_counts, model_status, project_model, project_texts, setting_for,
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Embedding, Event, Project
+from qualcode.autocode.model_choice import (cached_counts, model_status, project_model, project_texts, setting_for,
                                    start_switch, switch_model)
 from qualcode.store import Store, find_project, get_project
 from tests.test_autocode import autocode_store

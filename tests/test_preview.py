@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from qualcode.ingest.importer import ImportOptions, import_one
 from qualcode.ingest.preview import FIRST_TURNS, preview_file
-from qualcode.model import Document, Participant
+from qualcode.store.model import Document, Participant
 from qualcode.store import Store
 
 TEXT = """Фокус-группа №3, Шымкент

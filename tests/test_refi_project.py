@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import func, select
 
 from qualcode.cli import refi as cli_refi
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import load_codebook
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import load_codebook
 from qualcode.coding import apply_code, coder_named, set_memo
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 from qualcode.refi.qdpx_import import import_qdpx
 from qualcode.refi.positions import normalise
 from qualcode.refi.qdpx_export import export_qdpx, validate_qde
 from qualcode.ingest import decoding
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Code, Coder, Coding, Document, Memo, Participant, Project, Segment
+from qualcode.store.model import Code, Coder, Coding, Document, Memo, Participant, Project, Segment
 from qualcode.store import Store, get_project
 
 ROOT = Path(__file__).resolve().parents[1]

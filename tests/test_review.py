@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from qualcode.coding import apply_code, coder_named, decide, set_memo, undo_last
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Coding, Event
-from qualcode.review import (Filters, accept_all, after_decision, blind_mode, bulk_candidates, code_next,
+from qualcode.store.model import Coding, Event
+from qualcode.coding.review import (Filters, accept_all, after_decision, blind_mode, bulk_candidates, code_next,
                              code_segment, document_progress, filter_options, filter_segments, load_review,
                              place_cursor, recent_codes, set_blind_mode, span_for_quote, step)
 from qualcode.store import Store, get_project

@@ -10,12 +10,13 @@ import sys
 import numpy as np
 import pytest
 
-from qualcode import autocode, calibration, scoring
-from qualcode.embed import load_embedder
-from qualcode.errors import QualcodeError
-from qualcode.evaluate import read_items
-from qualcode.exclusivity import MIN_EVIDENCE, resolve_groups
-from qualcode.turn_context import neighbour_block
+from qualcode import autocode
+from qualcode.autocode import calibration, scoring
+from qualcode.autocode.embed import load_embedder
+from qualcode.common.errors import QualcodeError
+from qualcode.autocode.evaluate import read_items
+from qualcode.autocode.exclusivity import MIN_EVIDENCE, resolve_groups
+from qualcode.autocode.turn_context import neighbour_block
 
 
 @pytest.fixture(scope="module")

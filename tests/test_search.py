@@ -9,10 +9,10 @@ from analysis_fixture import copy_store, store_fixture
 from sqlalchemy import select
 
 from qualcode import cli
-from qualcode.errors import QualcodeError
-from qualcode.model import Coder, Coding
-from qualcode.search import Filters, code_hits, search
-from qualcode.words import stems
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Coder, Coding
+from qualcode.assistant.search import Filters, code_hits, search
+from qualcode.assistant.words import stems
 
 store = store_fixture("search")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.errors import QualcodeError
-from qualcode.files import write_atomically
+from qualcode.common.errors import QualcodeError
+from qualcode.common.files import write_atomically
 from qualcode.ingest.staging import UploadStaging
 from qualcode.store import Store, display_url
 

@@ -1,12 +1,12 @@
-"""Sentence boundaries and coding units (qualcode.segment)."""
+"""Sentence boundaries and coding units (qualcode.ingest.segment)."""
 
 import importlib.util
 from pathlib import Path
 
 import pytest
 
-from qualcode.errors import QualcodeError
-from qualcode.segment import parse_unit, sentence_spans, units
+from qualcode.common.errors import QualcodeError
+from qualcode.ingest.segment import parse_unit, sentence_spans, units
 
 ROOT = Path(__file__).resolve().parent.parent
 

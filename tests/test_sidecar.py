@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.sidecar import attributes_for, find_sidecar, load_sidecar
 
 YAML = """# Almaty groups

@@ -1,6 +1,6 @@
 import pytest
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.base import RawTurn
 from qualcode.ingest.evidence import Candidate, weigh
 from qualcode.ingest.speakers import (

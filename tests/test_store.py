@@ -12,8 +12,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
-from qualcode.errors import QualcodeError
-from qualcode.model import Base, Event, Project
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Base, Event, Project
 from qualcode.store import Store, get_project, resolve_url
 
 TABLES = {"projects", "participants", "documents", "turns", "segments", "codes", "coders",

@@ -10,11 +10,11 @@ from analysis_fixture import copy_store, store_fixture
 from sqlalchemy import select
 
 from qualcode import cli
-from qualcode.codes import CodeTree
-from qualcode.errors import QualcodeError
-from qualcode.model import Coder, Coding
+from qualcode.codebook.codes import CodeTree
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Coder, Coding
 from qualcode.store import get_project
-from qualcode.subcodes import accept_subcode, clusters, suggest_subcodes
+from qualcode.assistant.subcodes import accept_subcode, clusters, suggest_subcodes
 
 PRIVACY = "Trust and integrity/Data protection and privacy"
 

@@ -8,9 +8,9 @@ import pytest
 from analysis_fixture import store_fixture
 
 from qualcode import cli
-from qualcode.errors import QualcodeError
-from qualcode.quotes import coded_quotes
-from qualcode.summaries import code_summary, coverage, pick, quote_count
+from qualcode.common.errors import QualcodeError
+from qualcode.export.quotes import coded_quotes
+from qualcode.assistant.summaries import code_summary, coverage, pick, quote_count
 
 ELDERLY = "Groups at risk/Elderly"
 

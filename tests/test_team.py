@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from team_fixture import build_team
 
-from qualcode.agreement import agreement_report
+from qualcode.team.agreement import agreement_report
 from qualcode.coding import apply_code, coder_named
-from qualcode.errors import QualcodeError
-from qualcode.model import Code, Coder, Coding, Event, Segment
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Code, Coder, Coding, Event, Segment
 from qualcode.store import get_project
 from qualcode.team import (
     assign_documents,

@@ -11,16 +11,16 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from qualcode.cli import main
-from qualcode.codes import CodeTree
+from qualcode.codebook.codes import CodeTree
 from qualcode.coding import apply_code, coder_named
-from qualcode.embed import MINILM_MODEL_ID, load_embedder
-from qualcode.errors import QualcodeError
-from qualcode.members import (add_member, authenticate, issue_token, list_members, member_for_token,
+from qualcode.autocode.embed import MINILM_MODEL_ID, load_embedder
+from qualcode.common.errors import QualcodeError
+from qualcode.team.members import (add_member, authenticate, issue_token, list_members, member_for_token,
                               remove_member, set_password, set_role, team_mode)
-from qualcode.model import Coder, Coding, Event, Member, Segment
-from qualcode.review import load_review, set_blind_mode
+from qualcode.store.model import Coder, Coding, Event, Member, Segment
+from qualcode.coding.review import load_review, set_blind_mode
 from qualcode.store import Store, get_project
-from qualcode.suggest import Scope, load_corpus, machine_name, run_autocode
+from qualcode.autocode.suggest import Scope, load_corpus, machine_name, run_autocode
 from qualcode.ui.pages import SEAMS
 from tests.review_fixture import DOCUMENT, PORTAL, review_project
 

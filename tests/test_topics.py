@@ -21,17 +21,17 @@ from sqlalchemy import func, inspect, select
 
 from qualcode import topics
 from qualcode.cli import topics as cli_topics
-from qualcode.codes import CodeTree
+from qualcode.codebook.codes import CodeTree
 from qualcode.coding import apply_code, coder_named, decide
-from qualcode.context import Layout, Window, context_vectors
-from qualcode.errors import QualcodeError
+from qualcode.topics.context import Layout, Window, context_vectors
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import (Code, Coder, Coding, Document, Event, Participant, Segment, Topic, TopicAssignment,
+from qualcode.store.model import (Code, Coder, Coding, Document, Event, Participant, Segment, Topic, TopicAssignment,
                             TopicRun, Turn)
 from qualcode.store import Store, get_project
-from qualcode.suggest import pending_suggestions
-from qualcode.topic_charts import prevalence_heatmap, sizes_chart
-from qualcode.topic_runs import (TopicOptions, describe_run, list_runs, merge_topics, prevalence, promote_topic,
+from qualcode.autocode.suggest import pending_suggestions
+from qualcode.topics.topic_charts import prevalence_heatmap, sizes_chart
+from qualcode.topics.topic_runs import (TopicOptions, describe_run, list_runs, merge_topics, prevalence, promote_topic,
                                  run_topics, run_topics_table, scope_attributes, suggested_name, topic_quotes)
 
 ROOT = Path(__file__).resolve().parent.parent

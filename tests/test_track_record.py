@@ -9,16 +9,16 @@ import math
 import pytest
 from sqlalchemy import select
 
-from qualcode.codebook_files import read_codebook_file
-from qualcode.codes import add_code, load_codebook, set_exclusive
+from qualcode.refi.codebook_files import read_codebook_file
+from qualcode.codebook.codes import add_code, load_codebook, set_exclusive
 from qualcode.coding import apply_code, decide, undo_last
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Event, Project
-from qualcode.review import load_review
+from qualcode.store.model import Event, Project
+from qualcode.coding.review import load_review
 from qualcode.store import Store, get_project
-from qualcode.suggest import machine_coder, run_autocode, target_precision
-from qualcode.track_record import (Trust, calibration_of, code_table, code_trust, exclusive_groups,
+from qualcode.autocode.suggest import machine_coder, run_autocode, target_precision
+from qualcode.autocode.track_record import (Trust, calibration_of, code_table, code_trust, exclusive_groups,
                                    exclusive_groups_report, set_target_precision, track_record)
 from tests.review_fixture import DOCUMENT, review_project, write_suggestions
 from tests.test_model_choice import HashEmbedder

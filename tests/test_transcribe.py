@@ -15,12 +15,12 @@ import pytest
 
 from qualcode import cli
 from qualcode.coding import apply_code, coder_named
-from qualcode.codes import add_code
-from qualcode.documents import get_document
-from qualcode.errors import QualcodeError
+from qualcode.codebook.codes import add_code
+from qualcode.ingest.documents import get_document
+from qualcode.common.errors import QualcodeError
 from qualcode.export.docx import ReportOptions, build_report
-from qualcode.files import sha256_of
-from qualcode.model import Event
+from qualcode.common.files import sha256_of
+from qualcode.store.model import Event
 from qualcode.recording import audio, editing, transcribe, voices, whisper_files
 from qualcode.recording.draft import confirm, pieces_of
 from qualcode.store import Store, get_project

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from team_fixture import build_team
 
 from qualcode.coding import apply_code, coder_named
-from qualcode.model import Coder, Coding
+from qualcode.store.model import Coder, Coding
 from qualcode.store import Store, get_project
 
 DATA = Path(__file__).parent / "data"

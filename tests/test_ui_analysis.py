@@ -9,7 +9,7 @@ from analysis_fixture import analysis_store, copy_store
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from qualcode.model import Code, Coder, Coding
+from qualcode.store.model import Code, Coder, Coding
 
 TIMEOUT = 120
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from qualcode.ingest.importer import ImportOptions, import_files
-from qualcode.model import Document
+from qualcode.store.model import Document
 from qualcode.store import Store
 from tests.test_anonymize import GROUP, SECOND, SIDECAR
 

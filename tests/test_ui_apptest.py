@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from qualcode.codes import code_rows
+from qualcode.codebook.codes import code_rows
 from qualcode.coding import apply_code, coder_named
-from qualcode.documents import get_document
-from qualcode.model import Coding, Document, Event
-from qualcode.review import load_review
+from qualcode.ingest.documents import get_document
+from qualcode.store.model import Coding, Document, Event
+from qualcode.coding.review import load_review
 from qualcode.store import Store, get_project
 from tests.review_fixture import BRIBE, DOCUMENT, HOSTILE, PORTAL, TRANSCRIPT, review_project
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from qualcode.model import Code, Coder, Coding, Topic, TopicRun
-from qualcode.topic_runs import suggested_name
+from qualcode.store.model import Code, Coder, Coding, Topic, TopicRun
+from qualcode.topics.topic_runs import suggested_name
 
 TIMEOUT = 120
 

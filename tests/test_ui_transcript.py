@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.documents import get_document
+from qualcode.ingest.documents import get_document
 from qualcode.store import Store
 from tests.speech_fixture import draft_project
 from tests.test_ui_apptest import ok, page

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from qualcode.codes import CodeTree
-from qualcode.model import Code, Event
-from qualcode.review import load_review
+from qualcode.codebook.codes import CodeTree
+from qualcode.store.model import Code, Event
+from qualcode.coding.review import load_review
 from qualcode.store import Store, get_project
-from qualcode.suggest import machine_coder, run_autocode
-from qualcode.track_record import exclusive_groups
+from qualcode.autocode.suggest import machine_coder, run_autocode
+from qualcode.autocode.track_record import exclusive_groups
 from tests.review_fixture import DOCUMENT, review_project
 from tests.test_model_choice import HashEmbedder
 from tests.test_track_record import PARENT, QUEUE, grouped_project, opened

@@ -4,6 +4,9 @@ Every command takes `--db URL` (before or after the command name) and most take 
 output on stdout is clean JSON; progress and messages go to stderr. Errors are one line, never a
 traceback: `main` is the one place that turns a QualcodeError into `qualcode: error: …`.
 Command modules import only `qualcode.cli.common`, never this package.
+
+Package `cli`. It may import `common`, `store`, `ingest`, `recording`, `codebook`, `autocode`,
+`coding`, `team`, `deid`, `export`, `topics`, `refi`, `assistant` (tests/test_layout.py checks it).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from qualcode.cli import (
     transcript,
 )
 from qualcode.cli.common import DB_HELP, common_options
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 
 # in the order `qualcode --help` lists them: the pipeline's order
 GROUPS = (ingest, transcript, codebook, autocode, team, topics, analysis, model, export, refi, anonymize, members)

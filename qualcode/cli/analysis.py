@@ -37,8 +37,8 @@ def _listing(line, empty: str):
 
 
 def cmd_search(args) -> int:
-    from qualcode.search import Filters, code_hits, search
-    from qualcode.topic_runs import parse_attribute
+    from qualcode.assistant.search import Filters, code_hits, search
+    from qualcode.topics.topic_runs import parse_attribute
 
     where = dict(parse_attribute(a) for a in args.where or [])
     store = open_store(args)
@@ -46,7 +46,7 @@ def cmd_search(args) -> int:
                   _coders(args))
     if args.apply:
         if not args.as_coder:
-            from qualcode.errors import QualcodeError
+            from qualcode.common.errors import QualcodeError
             raise QualcodeError("--apply needs --as NAME: the person whose codings these become")
         n = code_hits(store, args.as_coder, args.apply, [h["segment"] for h in hits])
         print(f"applied {args.apply} to {n} segments as {args.as_coder}", file=sys.stderr)
@@ -56,7 +56,7 @@ def cmd_search(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from qualcode.summaries import code_summary
+    from qualcode.assistant.summaries import code_summary
 
     result = code_summary(open_store(args), args.code, args.by, _coders(args), anonymise=args.anonymise)
 
@@ -74,7 +74,7 @@ def cmd_summary(args) -> int:
 
 
 def cmd_contrast(args) -> int:
-    from qualcode.contrasts import contrast
+    from qualcode.assistant.contrasts import contrast
 
     result = contrast(open_store(args), args.attribute, _coders(args), args.alpha)
 
@@ -93,7 +93,7 @@ def cmd_contrast(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from qualcode.audit import run_audit
+    from qualcode.assistant.audit import run_audit
 
     queue = run_audit(open_store(args), _coders(args), args.distance, args.limit, args.code)
 
@@ -104,7 +104,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_subcodes(args) -> int:
-    from qualcode.subcodes import suggest_subcodes
+    from qualcode.assistant.subcodes import suggest_subcodes
 
     candidates = suggest_subcodes(open_store(args), args.code, _coders(args))
 
@@ -116,8 +116,8 @@ def cmd_subcodes(args) -> int:
 
 
 def cmd_subcode_accept(args) -> int:
-    from qualcode.errors import QualcodeError
-    from qualcode.subcodes import accept_subcode, suggest_subcodes
+    from qualcode.common.errors import QualcodeError
+    from qualcode.assistant.subcodes import accept_subcode, suggest_subcodes
 
     store = open_store(args)
     candidates = {c["candidate"]: c for c in suggest_subcodes(store, args.code, _coders(args))}
@@ -130,7 +130,7 @@ def cmd_subcode_accept(args) -> int:
 
 
 def cmd_coder_report(args) -> int:
-    from qualcode.coder_report import coder_report
+    from qualcode.assistant.coder_report import coder_report
 
     with open_store(args).read() as session:
         report = coder_report(session, args.reference)

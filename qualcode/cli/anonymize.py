@@ -19,7 +19,7 @@ from pathlib import Path
 
 from qualcode.cli.common import emit, open_store
 from qualcode.deid.candidate import TYPES
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 
 
 def _project(session):
@@ -35,8 +35,8 @@ def _print_detections(rows: list[dict]) -> None:
 
 
 def cmd_detect(args) -> int:
-    from qualcode.anonymize import detect
-    from qualcode.progress import step_bar
+    from qualcode.deid.anonymize import detect
+    from qualcode.common.progress import step_bar
 
     with step_bar("detecting") as advance:
         rows = detect(open_store(args), args.document, progress=advance)
@@ -48,7 +48,7 @@ def cmd_detect(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from qualcode.anonymize import detection_rows
+    from qualcode.deid.anonymize import detection_rows
 
     with open_store(args).read() as session:
         rows = detection_rows(session, _project(session), args.document, args.status)
@@ -57,7 +57,7 @@ def cmd_review(args) -> int:
 
 
 def cmd_decide(args) -> int:
-    from qualcode.anonymize import CONFIDENT, accept_confident, decide
+    from qualcode.deid.anonymize import CONFIDENT, accept_confident, decide
 
     with open_store(args).write() as session:
         project = _project(session)
@@ -76,7 +76,7 @@ def cmd_decide(args) -> int:
 
 
 def cmd_add(args) -> int:
-    from qualcode.anonymize import add_detection
+    from qualcode.deid.anonymize import add_detection
 
     with open_store(args).write() as session:
         row = add_detection(session, _project(session), args.document, args.start, args.end, args.type)
@@ -85,7 +85,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_pseudonym(args) -> int:
-    from qualcode import anonymize
+    from qualcode.deid import anonymize
 
     store = open_store(args)
     if args.action == "list":
@@ -109,7 +109,7 @@ def cmd_pseudonym(args) -> int:
 
 
 def cmd_term(args) -> int:
-    from qualcode.anonymize import add_terms, term_rows
+    from qualcode.deid.anonymize import add_terms, term_rows
 
     store = open_store(args)
     if args.action == "list":
@@ -129,7 +129,7 @@ def cmd_term(args) -> int:
 
 
 def cmd_apply(args) -> int:
-    from qualcode.anonymize import apply
+    from qualcode.deid.anonymize import apply
 
     with open_store(args).write() as session:
         report = apply(session, _project(session))
@@ -147,8 +147,8 @@ def cmd_apply(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from qualcode.anonymize import deidentified_text
-    from qualcode.documents import get_document
+    from qualcode.deid.anonymize import deidentified_text
+    from qualcode.ingest.documents import get_document
 
     with open_store(args).read() as session:
         view = deidentified_text(get_document(session, args.document))
@@ -161,8 +161,8 @@ def cmd_show(args) -> int:
 
 
 def cmd_key_export(args) -> int:
-    from qualcode.anonymize import key_file_bytes, key_rows
-    from qualcode.files import write_atomically
+    from qualcode.deid.anonymize import key_file_bytes, key_rows
+    from qualcode.common.files import write_atomically
 
     path = Path(args.file)
     with open_store(args).read() as session:

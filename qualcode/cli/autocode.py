@@ -5,15 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qualcode import calibration
+from qualcode.autocode import calibration
 from qualcode.cli.common import emit, open_store
 
 BLIND_CODER_HELP = "under blind coding: the coder whose own machine this is (it learns from their decisions only)"
 
 
 def cmd_autocode(args) -> int:
-    from qualcode.progress import step_bar
-    from qualcode.suggest import Scope, run_autocode
+    from qualcode.common.progress import step_bar
+    from qualcode.autocode.suggest import Scope, run_autocode
 
     with step_bar("embedding segments") as advance:
         report = run_autocode(open_store(args), args.engine, Scope(documents=args.document or [],
@@ -31,7 +31,7 @@ def cmd_autocode(args) -> int:
 
 
 def cmd_suggestions(args) -> int:
-    from qualcode.suggest import pending_suggestions
+    from qualcode.autocode.suggest import pending_suggestions
 
     with open_store(args).read() as session:
         rows = pending_suggestions(session, args.document, args.coder)
@@ -44,7 +44,7 @@ def cmd_suggestions(args) -> int:
 
 
 def cmd_next(args) -> int:
-    from qualcode.suggest import next_to_code
+    from qualcode.autocode.suggest import next_to_code
 
     with open_store(args).read() as session:
         rows = next_to_code(session, args.limit, args.document, args.coder)
@@ -59,9 +59,9 @@ def cmd_next(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from qualcode.codebook_files import read_codebook_file
-    from qualcode.embed import load_embedder
-    from qualcode.evaluate import evaluate, label_matrix, read_items
+    from qualcode.refi.codebook_files import read_codebook_file
+    from qualcode.autocode.embed import load_embedder
+    from qualcode.autocode.evaluate import evaluate, label_matrix, read_items
 
     items = read_items(Path(args.data))
     book, _ = read_codebook_file(Path(args.codebook))

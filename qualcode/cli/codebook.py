@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from qualcode.cli.common import emit, open_store
-from qualcode.errors import QualcodeError
-from qualcode.files import write_atomically
+from qualcode.common.errors import QualcodeError
+from qualcode.common.files import write_atomically
 
 
 def _print_load(report: dict) -> None:
@@ -21,8 +21,8 @@ def _print_load(report: dict) -> None:
 
 def cmd_codebook_load(args) -> int:
     from qualcode.codebook import CodebookError
-    from qualcode.codebook_files import read_codebook_file
-    from qualcode.codes import load_codebook
+    from qualcode.refi.codebook_files import read_codebook_file
+    from qualcode.codebook.codes import load_codebook
     from qualcode.store import get_project
 
     try:
@@ -40,7 +40,7 @@ def cmd_codebook_load(args) -> int:
 
 
 def cmd_codebook_show(args) -> int:
-    from qualcode.codes import code_rows
+    from qualcode.codebook.codes import code_rows
     from qualcode.store import find_project
 
     with open_store(args).read() as session:
@@ -58,7 +58,7 @@ def cmd_codebook_show(args) -> int:
 
 def cmd_codebook_export(args) -> int:
     from qualcode.codebook import to_yaml
-    from qualcode.codes import to_codebook
+    from qualcode.codebook.codes import to_codebook
     from qualcode.refi.qdc import to_qdc
     from qualcode.store import get_project
 
@@ -77,7 +77,7 @@ def cmd_codebook_export(args) -> int:
 
 
 def cmd_code_edit(args) -> int:
-    from qualcode import codes
+    from qualcode.codebook import codes
     from qualcode.store import get_project
 
     with open_store(args).write() as session:

@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 
 from qualcode.cli.common import emit, open_store
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 
 FORMATS = ("docx", "xlsx", "csv", "qdpx", "qdc")
 TABLES = ("frequencies", "crosstab", "cooccurrence")
 
 
 def _write(path: Path, data: bytes) -> None:
-    from qualcode.files import write_atomically
+    from qualcode.common.files import write_atomically
     write_atomically(path, data)
 
 
@@ -39,7 +39,7 @@ def export_other(fmt: str, out: Path, args) -> int:
         from qualcode.refi.qdpx_export import export_qdpx
         export_qdpx(open_store(args), out)
     else:
-        from qualcode.codes import to_codebook
+        from qualcode.codebook.codes import to_codebook
         from qualcode.refi.qdc import to_qdc
         from qualcode.store import get_project
         with open_store(args).read() as session:
@@ -54,7 +54,7 @@ def cmd_export(args) -> int:
     _check_target(out)
     if args.format in ("qdpx", "qdc"):
         return export_other(args.format, out, args)
-    from qualcode.quotes import coded_quotes
+    from qualcode.export.quotes import coded_quotes
 
     files: dict[Path, bytes] = {}
     with open_store(args).read() as session:
@@ -65,7 +65,7 @@ def cmd_export(args) -> int:
             if args.summaries:
                 from dataclasses import replace
 
-                from qualcode.summaries import report_picks
+                from qualcode.assistant.summaries import report_picks
                 picks = report_picks(open_store(args), coded_quotes(session, args.coder, args.codes).quotes)
                 options = replace(options, summaries=picks)
             files[out], quoteset = build_report(session, args.coder, args.codes, args.anonymise, options)
@@ -94,8 +94,8 @@ def _records(frame) -> list[dict]:
 
 
 def cmd_analyze(args) -> int:
-    from qualcode import analysis
-    from qualcode.quotes import coded_quotes
+    from qualcode.export import analysis
+    from qualcode.export.quotes import coded_quotes
 
     if args.table == "crosstab" and not args.by:
         raise QualcodeError("crosstab needs --by ATTRIBUTE (e.g. --by type, --by document:site, --by document)")

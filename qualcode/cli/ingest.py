@@ -25,7 +25,7 @@ def print_import(results: list[dict]) -> None:
 
 def cmd_import(args) -> int:
     from qualcode.ingest.importer import ImportOptions
-    from qualcode.progress import progress_bar, step_bar
+    from qualcode.common.progress import progress_bar, step_bar
     from qualcode.recording.importing import import_paths
 
     options = ImportOptions(format=args.format, encoding=args.encoding, language=args.language,
@@ -41,7 +41,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_documents(args) -> int:
-    from qualcode.documents import list_documents
+    from qualcode.ingest.documents import list_documents
 
     with open_store(args).read() as session:
         docs = list_documents(session)
@@ -54,7 +54,7 @@ def cmd_documents(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from qualcode.documents import document_detail, get_document
+    from qualcode.ingest.documents import document_detail, get_document
 
     with open_store(args).read() as session:
         detail = document_detail(get_document(session, args.document))

@@ -10,9 +10,9 @@ from __future__ import annotations
 import getpass
 import os
 
-from qualcode.access import ROLES
+from qualcode.store.access import ROLES
 from qualcode.cli.common import emit, open_store
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 
 
 def _password(name: str) -> str:
@@ -35,7 +35,7 @@ def _describe(member) -> dict:
 
 
 def cmd_members_add(args) -> int:
-    from qualcode.members import add_member
+    from qualcode.team.members import add_member
     from qualcode.store import get_project
 
     password = None if args.oidc_subject and os.environ.get("QUALCODE_PASSWORD") is None else _password(args.name)
@@ -48,7 +48,7 @@ def cmd_members_add(args) -> int:
 
 
 def cmd_members_list(args) -> int:
-    from qualcode.members import list_members
+    from qualcode.team.members import list_members
     from qualcode.store import find_project
 
     with open_store(args).read() as session:
@@ -77,7 +77,7 @@ def _change(args, operation, done: str) -> int:
 
 
 def cmd_members_remove(args) -> int:
-    from qualcode.members import remove_member
+    from qualcode.team.members import remove_member
 
     def remove(session, project) -> dict:
         remove_member(session, project, args.name)
@@ -86,19 +86,19 @@ def cmd_members_remove(args) -> int:
 
 
 def cmd_members_role(args) -> int:
-    from qualcode.members import set_role
+    from qualcode.team.members import set_role
     return _change(args, lambda s, p: _describe(set_role(s, p, args.name, args.role)), "{name} is now a {role}")
 
 
 def cmd_members_password(args) -> int:
-    from qualcode.members import set_password
+    from qualcode.team.members import set_password
     password = _password(args.name)
     return _change(args, lambda s, p: _describe(set_password(s, p, args.name, password)),
                    "password of {name} changed; their open logins end")
 
 
 def cmd_blind(args) -> int:
-    from qualcode.review import set_blind_mode
+    from qualcode.coding.review import set_blind_mode
     from qualcode.store import get_project
 
     with open_store(args).write() as session:

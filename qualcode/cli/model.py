@@ -9,7 +9,7 @@ SOURCES = {"project": "the project's setting", "environment": "$QUALCODE_EMBEDDI
 
 
 def cmd_model_show(args) -> int:
-    from qualcode.model_choice import model_status
+    from qualcode.autocode.model_choice import model_status
 
     with open_store(args).read() as session:
         status = model_status(session)
@@ -23,8 +23,8 @@ def cmd_model_show(args) -> int:
 
 
 def cmd_model_set(args) -> int:
-    from qualcode.model_choice import switch_model
-    from qualcode.progress import step_bar
+    from qualcode.autocode.model_choice import switch_model
+    from qualcode.common.progress import step_bar
 
     with step_bar(f"embedding with {args.name}") as advance:  # the project keeps its model until all are done
         report = switch_model(open_store(args), args.name, progress=advance)

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from qualcode.cli.common import emit, open_store
-from qualcode.errors import QualcodeError
-from qualcode.files import read_csv_rows
+from qualcode.common.errors import QualcodeError
+from qualcode.common.files import read_csv_rows
 
 
 def _print_report(report: dict) -> None:
@@ -25,7 +25,7 @@ def _print_report(report: dict) -> None:
 
 
 def cmd_agreement(args) -> int:
-    from qualcode.agreement import (
+    from qualcode.team.agreement import (
         agreement_report,
         methods_paragraph,
         ratings_from_rows,

@@ -22,9 +22,9 @@ def _print_topics(report: dict) -> None:
 
 
 def cmd_topics(args) -> int:
-    from qualcode.context import Window
-    from qualcode.progress import step_bar
-    from qualcode.topic_runs import TopicOptions, parse_attribute, run_topics
+    from qualcode.topics.context import Window
+    from qualcode.common.progress import step_bar
+    from qualcode.topics.topic_runs import TopicOptions, parse_attribute, run_topics
 
     options = TopicOptions(documents=args.document or [], uncoded_only=args.uncoded_only,
                            attribute=parse_attribute(args.attribute) if args.attribute else None,
@@ -38,7 +38,7 @@ def cmd_topics(args) -> int:
 
 
 def cmd_topic_runs(args) -> int:
-    from qualcode.topic_runs import list_runs
+    from qualcode.topics.topic_runs import list_runs
 
     with open_store(args).read() as session:
         runs = list_runs(session)
@@ -54,7 +54,7 @@ def cmd_topic_runs(args) -> int:
 
 
 def cmd_topic_promote(args) -> int:
-    from qualcode.topic_runs import promote_topic
+    from qualcode.topics.topic_runs import promote_topic
 
     result = promote_topic(open_store(args), args.run, args.topic, args.name)
     emit(result, args.json, lambda r: print(f"added code {r['code']} with {r['suggestions']} suggestions "
@@ -63,7 +63,7 @@ def cmd_topic_promote(args) -> int:
 
 
 def cmd_topic_merge(args) -> int:
-    from qualcode.topic_runs import merge_topics
+    from qualcode.topics.topic_runs import merge_topics
 
     report = merge_topics(open_store(args), args.run, args.topics)
     emit(report, args.json, _print_topics)
@@ -71,7 +71,7 @@ def cmd_topic_merge(args) -> int:
 
 
 def cmd_topic_prevalence(args) -> int:
-    from qualcode.topic_runs import prevalence
+    from qualcode.topics.topic_runs import prevalence
 
     with open_store(args).read() as session:
         frame = prevalence(session, args.run, args.by)

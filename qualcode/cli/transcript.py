@@ -10,7 +10,7 @@ from qualcode.cli.common import emit, open_store
 
 
 def _on_draft(args, change) -> int:
-    from qualcode.documents import document_detail, get_document
+    from qualcode.ingest.documents import document_detail, get_document
 
     with open_store(args).write() as session:
         doc = get_document(session, args.document)

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from qualcode.deid.candidate import Candidate
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 
 _TYPES = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
 _CONFIDENCE = {"PER": 0.8, "LOC": 0.7, "ORG": 0.6}

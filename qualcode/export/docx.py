@@ -22,10 +22,10 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from sqlalchemy.orm import Session
 
-from qualcode import analysis
-from qualcode.display import format_time
-from qualcode.errors import QualcodeError
-from qualcode.quotes import ACCEPTED, CONSENSUS, CodeInfo, Quote, QuoteSet, coded_quotes, printable
+from qualcode.export import analysis
+from qualcode.common.display import format_time
+from qualcode.common.errors import QualcodeError
+from qualcode.export.quotes import ACCEPTED, CONSENSUS, CodeInfo, Quote, QuoteSet, coded_quotes, printable
 
 SWOT = ("strength", "weakness", "opportunity", "threat")
 PEST = ("political", "economic", "social", "technological")
@@ -146,8 +146,8 @@ def agreement_summary(session: Session) -> dict | None:
     """Mean agreement of the human coders (not the consensus one) on segments, when two or more coded."""
     from sqlalchemy import func, select
 
-    from qualcode.agreement import agreement_report
-    from qualcode.model import Coder, Coding
+    from qualcode.team.agreement import agreement_report
+    from qualcode.store.model import Coder, Coding
     from qualcode.store import find_project
     from qualcode.team import project_ratings
 

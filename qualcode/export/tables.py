@@ -14,9 +14,9 @@ import re
 
 import pandas as pd
 
-from qualcode import analysis
-from qualcode.files import csv_bytes
-from qualcode.quotes import QuoteSet, printable
+from qualcode.export import analysis
+from qualcode.common.files import csv_bytes
+from qualcode.export.quotes import QuoteSet, printable
 
 MATRIX_MEASURE = "segments"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 
 ENCODING_ALIASES = {
     "utf8": "utf-8", "utf-8": "utf-8", "utf-8-sig": "utf-8-sig",

@@ -25,7 +25,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest import safety
 from qualcode.ingest.base import Format, Parsed
 from qualcode.ingest.speakers import is_name_like

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest import docx, subtitles, tables, text
 from qualcode.ingest.base import Format, Parsed
 

@@ -15,13 +15,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qualcode import segment
-from qualcode.errors import IngestError, QualcodeError
+from qualcode.ingest import segment
+from qualcode.common.errors import IngestError, QualcodeError
 from qualcode.ingest import formats, safety, sidecar, speakers
 from qualcode.ingest.assemble import assemble, speaker_counts
 from qualcode.ingest.base import Parsed
 from qualcode.ingest.language import majority, transcript_languages
-from qualcode.model import Document, Participant, Segment, Turn
+from qualcode.store.model import Document, Participant, Segment, Turn
 from qualcode.store import Store, find_project, get_project, record
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest import safety, sidecar, speakers
 from qualcode.ingest.assemble import assemble, speaker_counts
 from qualcode.ingest.importer import ImportOptions, choose_moderator, detect_transcript_format, parse_transcript
 from qualcode.ingest.language import transcript_languages
-from qualcode.model import Document
+from qualcode.store.model import Document
 from qualcode.store import find_project
 
 FIRST_TURNS = 8

@@ -7,8 +7,8 @@ from __future__ import annotations
 import zipfile
 from io import BytesIO
 
-from qualcode import untrusted_xml
-from qualcode.errors import IngestError
+from qualcode.common import untrusted_xml
+from qualcode.common.errors import IngestError
 
 MAX_BYTES = 50 * 1024 * 1024
 

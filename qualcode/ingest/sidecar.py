@@ -16,8 +16,8 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from qualcode import safe_yaml
-from qualcode.errors import IngestError
+from qualcode.common import safe_yaml
+from qualcode.common.errors import IngestError
 from qualcode.ingest.decoding import decode, normalize
 from qualcode.ingest.safety import check_size
 from qualcode.ingest.tables import read_csv_rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.base import Parsed, RawTurn
 
 MAX_WORDS = 4

@@ -14,7 +14,7 @@ import tempfile
 import weakref
 from pathlib import Path
 
-from qualcode.files import write_atomically
+from qualcode.common.files import write_atomically
 from qualcode.ingest.sidecar import is_sidecar
 
 PREFIX = "qualcode-upload-"

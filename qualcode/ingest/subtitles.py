@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.base import Format, Parsed, RawTurn
 from qualcode.ingest.times import to_seconds
 from qualcode.ingest.evidence import Candidate, weigh

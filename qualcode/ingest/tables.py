@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.base import Format, Parsed, RawTurn
 from qualcode.ingest.decoding import normalize
 from qualcode.ingest.safety import open_zip

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 from qualcode.ingest.times import to_seconds
 from qualcode.ingest.base import Format, Parsed, RawTurn
 from qualcode.ingest.evidence import Candidate, weigh

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qualcode.errors import IngestError
+from qualcode.common.errors import IngestError
 
 RATE = 16000
 EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".mp4", ".webm", ".mov", ".mkv")

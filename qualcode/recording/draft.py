@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from qualcode import segment
-from qualcode.errors import QualcodeError
+from qualcode.ingest import segment
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.assemble import assemble
 from qualcode.ingest import speakers
 from qualcode.ingest.base import Parsed, RawTurn
 from qualcode.ingest.language import majority
-from qualcode.model import Document, Participant, Segment, Turn
+from qualcode.store.model import Document, Participant, Segment, Turn
 from qualcode.recording import transcribe, voices
 from qualcode.recording.audio import RATE
 from qualcode.store import atomic, record

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest.decoding import normalize
-from qualcode.model import Document
+from qualcode.store.model import Document
 from qualcode.recording import audio, transcribe
 from qualcode.recording.draft import Piece, join, pieces_of, write_pieces
 from qualcode.store import Store, atomic, record
@@ -115,8 +115,8 @@ def merge(session: Session, doc: Document, number: int) -> None:
 
 def attach_recording(store: Store, document: str, path: Path) -> str:
     """Keep `path` beside the project as the recording of a document whose turns have times."""
-    from qualcode.documents import get_document
-    from qualcode.files import sha256_of
+    from qualcode.ingest.documents import get_document
+    from qualcode.common.files import sha256_of
     from qualcode.recording.importing import keep
 
     if not path.is_file():
@@ -158,7 +158,7 @@ class DraftView:
 
 
 def load_draft(session: Session, name: str) -> DraftView:
-    from qualcode.documents import get_document
+    from qualcode.ingest.documents import get_document
 
     doc = get_document(session, name)
     return DraftView(doc.name, doc.status, playable(doc), pieces_of(doc))
@@ -170,7 +170,7 @@ def playable(doc: Document) -> str | None:
 
 
 def recording_of(session: Session, name: str) -> str | None:
-    from qualcode.documents import get_document
+    from qualcode.ingest.documents import get_document
     return playable(get_document(session, name))
 
 

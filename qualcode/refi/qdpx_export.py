@@ -36,12 +36,12 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from qualcode.codes import CodeTree, to_codebook
-from qualcode.errors import QualcodeError
+from qualcode.codebook.codes import CodeTree, to_codebook
+from qualcode.common.errors import QualcodeError
 from qualcode.refi.qdc import GUID_NAMESPACE, META_PI, ORIGIN, to_qdc
 from qualcode.refi.xml_helpers import NAMESPACE, PI, QDE_NAME, local_name, qname, safe_parser, validate
-from qualcode.files import write_atomically
-from qualcode.model import Coder, Coding, Document, Memo, Project
+from qualcode.common.files import write_atomically
+from qualcode.store.model import Coder, Coding, Document, Memo, Project
 from qualcode.store import Store, find_project
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same state gives the same zip

@@ -17,17 +17,17 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from qualcode import segment
+from qualcode.ingest import segment
 from qualcode.codebook import PATH_SEPARATOR, Codebook, CodeSpec
-from qualcode.codes import SPEC_FIELDS, CodeTree, set_book_exclusive, snapshot
+from qualcode.codebook.codes import SPEC_FIELDS, CodeTree, set_book_exclusive, snapshot
 from qualcode.coding import coder_named, coding_snapshot
-from qualcode.errors import IngestError, QualcodeError
+from qualcode.common.errors import IngestError, QualcodeError
 from qualcode.refi.qdpx_read import Case, Package, Reader, Source
 from qualcode.ingest import speakers
 from qualcode.ingest.assemble import PlacedTurn, assemble
 from qualcode.ingest.language import guess_language
 from qualcode.ingest.text import parse_txt
-from qualcode.model import Code, Coder, Coding, Document, Memo, Participant, Project, Segment, Turn
+from qualcode.store.model import Code, Coder, Coding, Document, Memo, Participant, Project, Segment, Turn
 from qualcode.store import Store, find_coder, get_project, record
 
 DEFAULT_CODER = "imported"  # codings whose file names no user

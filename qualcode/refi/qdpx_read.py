@@ -20,9 +20,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from qualcode import untrusted_xml
+from qualcode.common import untrusted_xml
 from qualcode.codebook import Codebook, CodebookError, normalize_guid
-from qualcode.errors import IngestError, QualcodeError
+from qualcode.common.errors import IngestError, QualcodeError
 from qualcode.refi.qdc import META_PI, parse_qdc
 from qualcode.refi.positions import map_positions, normalise
 from qualcode.refi.xml_helpers import (PI, QDE_NAME, child_elements, local_name, qname, schema_errors,

@@ -14,7 +14,7 @@ from importlib import resources
 
 from lxml import etree
 
-from qualcode import untrusted_xml
+from qualcode.common import untrusted_xml
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
 PI = "qualcode"

@@ -1,15 +1,15 @@
 """Agreement: inter-coder statistics per code, the 2×2 table of one code, the methods paragraph, downloads,
-and the reconciliation queue of two coders. Thin: every number comes from qualcode.agreement / qualcode.team."""
+and the reconciliation queue of two coders. Thin: every number comes from qualcode.team.agreement / qualcode.team."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from qualcode.agreement import STATISTICS, agreement_report, methods_paragraph
+from qualcode.team.agreement import STATISTICS, agreement_report, methods_paragraph
 from qualcode.coding import coders_with_kind
-from qualcode.display import markdown_escape
-from qualcode.errors import QualcodeError
+from qualcode.common.display import markdown_escape
+from qualcode.common.errors import QualcodeError
 from qualcode.export.tables import frame_csv_bytes, frame_xlsx_bytes
 from qualcode.store import find_project, get_project
 from qualcode.team import (

@@ -1,5 +1,5 @@
 """Analyse: search the data, quote summaries per code, group contrasts and sub-code suggestions. Thin:
-every rule is in qualcode.search, summaries, contrasts and subcodes (the same calls as `qualcode search`,
+every rule is in qualcode.assistant.search, summaries, contrasts and subcodes (the same calls as `qualcode search`,
 `summary`, `contrast`, `subcodes`); a lead also sees the coder report (`qualcode coder-report`).
 Every line shown is a participant's own words with speaker, document and time; a coder in blind mode
 sees only their own codings in the code filters, summaries, contrasts and sub-codes."""
@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.access import can_lead
-from qualcode.coder_report import coder_report
-from qualcode.codes import code_rows
-from qualcode.contrasts import contrast
-from qualcode.display import format_time, markdown_escape
-from qualcode.errors import QualcodeError
-from qualcode.passages import load_passages
-from qualcode.search import MODES, Filters, code_hits, search
+from qualcode.store.access import can_lead
+from qualcode.assistant.coder_report import coder_report
+from qualcode.codebook.codes import code_rows
+from qualcode.assistant.contrasts import contrast
+from qualcode.common.display import format_time, markdown_escape
+from qualcode.common.errors import QualcodeError
+from qualcode.assistant.passages import load_passages
+from qualcode.assistant.search import MODES, Filters, code_hits, search
 from qualcode.store import find_project
-from qualcode.subcodes import accept_subcode, suggest_subcodes
-from qualcode.summaries import code_summary
+from qualcode.assistant.subcodes import accept_subcode, suggest_subcodes
+from qualcode.assistant.summaries import code_summary
 from qualcode.ui.state import attempt, coder_name, machine_owner, store, viewer, visible
 
 NOTHING_GENERATED = ("Nothing on this page is generated: every line is a participant's own words, ranked, "

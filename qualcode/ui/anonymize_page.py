@@ -1,6 +1,6 @@
 """Anonymise: detect identifiers, review the proposals, pseudonyms, apply, preview, and the key.
 
-A thin page: every rule lives in `qualcode.anonymize`. Transcript text is shown
+A thin page: every rule lives in `qualcode.deid.anonymize`. Transcript text is shown
 only through tables and `st.text`.
 """
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from qualcode import anonymize
+from qualcode.deid import anonymize
 from qualcode.deid.candidate import TYPES
-from qualcode.display import markdown_escape
-from qualcode.documents import get_document, list_documents
-from qualcode.errors import QualcodeError
+from qualcode.common.display import markdown_escape
+from qualcode.ingest.documents import get_document, list_documents
+from qualcode.common.errors import QualcodeError
 from qualcode.store import find_project
 from qualcode.ui.editing import table_editor
 from qualcode.ui.state import WARN, flash, store, write_project

@@ -1,12 +1,12 @@
 """The consistency audit's review queue on the Code page. Thin: the queue and every decision are
-qualcode.audit's (`run_audit`, `decide_item`); nothing changes until the person decides."""
+qualcode.assistant.audit's (`run_audit`, `decide_item`); nothing changes until the person decides."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.audit import decide_item, run_audit
-from qualcode.display import format_time, markdown_escape
+from qualcode.assistant.audit import decide_item, run_audit
+from qualcode.common.display import format_time, markdown_escape
 from qualcode.ui.state import attempt, store, visible
 
 ITEMS = "audit.items"

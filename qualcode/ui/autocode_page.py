@@ -7,15 +7,15 @@ from __future__ import annotations
 import streamlit as st
 
 from qualcode import autocode
-from qualcode.codes import set_exclusive
-from qualcode.documents import document_names
-from qualcode.display import markdown_escape
-from qualcode.errors import QualcodeError
-from qualcode.model import Project
-from qualcode.review import document_progress
+from qualcode.codebook.codes import set_exclusive
+from qualcode.ingest.documents import document_names
+from qualcode.common.display import markdown_escape
+from qualcode.common.errors import QualcodeError
+from qualcode.store.model import Project
+from qualcode.coding.review import document_progress
 from qualcode.store import find_project
-from qualcode.suggest import Scope, run_autocode, target_precision
-from qualcode.track_record import (LAST_N, TARGET_RANGE, GroupState, code_table, exclusive_groups,
+from qualcode.autocode.suggest import Scope, run_autocode, target_precision
+from qualcode.autocode.track_record import (LAST_N, TARGET_RANGE, GroupState, code_table, exclusive_groups,
                                    exclusive_groups_report, set_target_precision)
 from qualcode.ui.state import coder_name, machine_owner, store, write_project
 

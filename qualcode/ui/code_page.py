@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.display import markdown_escape
-from qualcode.documents import document_names
-from qualcode.review import STATUSES, Filters, filter_options
+from qualcode.common.display import markdown_escape
+from qualcode.ingest.documents import document_names
+from qualcode.coding.review import STATUSES, Filters, filter_options
 from qualcode.ui import audit_queue, coding_room
 from qualcode.ui.state import coder_name, store
 

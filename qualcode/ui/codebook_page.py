@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.codebook import PATH_SEPARATOR, fields_from_form, to_yaml
-from qualcode.codebook_files import read_codebook_bytes
-from qualcode.codes import (add_code, archive_code, code_rows, load_codebook, merge_codes, move_code, rename_code,
+from qualcode.refi.codebook_files import read_codebook_bytes
+from qualcode.codebook.codes import (add_code, archive_code, code_rows, load_codebook, merge_codes, move_code, rename_code,
                             to_codebook, update_code, usage_by_path)
-from qualcode.display import markdown_escape
-from qualcode.errors import QualcodeError
+from qualcode.common.display import markdown_escape
+from qualcode.common.errors import QualcodeError
 from qualcode.refi.qdc import to_qdc
 from qualcode.store import find_project, get_project
-from qualcode.suggest import machine_name
+from qualcode.autocode.suggest import machine_name
 from qualcode.ui.state import WARN, attempt, flash, store, visible, write_project
 
 TOP = "(top level)"

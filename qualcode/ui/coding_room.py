@@ -1,7 +1,7 @@
 """The coding room: the transcript page by page beside the segment being coded, in one fragment.
 
 A decision reruns only this fragment: the callbacks write it to the store at
-once (`qualcode.coding` / `qualcode.review`), then the fragment reads the
+once (`qualcode.coding` / `qualcode.coding.review`), then the fragment reads the
 document back, so what is shown is what is stored. The cursor (the segment
 being coded) is kept in the URL too, so a refresh returns to it.
 """
@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.coding import decide, remove_coding, set_memo, undo_last
-from qualcode.display import badge, format_time, markdown_escape
+from qualcode.common.display import badge, format_time, markdown_escape
 from qualcode.recording.editing import recording_of
-from qualcode.review import (Filters, Review, ReviewSegment, accept_all, after_decision, bulk_candidates,
+from qualcode.coding.review import (Filters, Review, ReviewSegment, accept_all, after_decision, bulk_candidates,
                              code_next, code_segment, filter_segments, load_review, palette, place_cursor,
                              recent_codes, span_for_quote, step)
 from qualcode.ui.state import INFO, UNDONE, attempt, coder_name, coding, flash, show_flash, store

@@ -1,6 +1,6 @@
 """Export: the Word report, CSV/XLSX tables, REFI-QDA files, and frequency/crosstab/co-occurrence analysis.
 
-Thin: every number and every file comes from qualcode.analysis / qualcode.export, as in `qualcode export`
+Thin: every number and every file comes from qualcode.export.analysis / qualcode.export, as in `qualcode export`
 and `qualcode analyse`. Files are built only when their button is pressed, and kept in the session keyed
 on the options that made them, so changing an option never leaves a stale download on screen.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from qualcode import analysis
-from qualcode.access import Viewer, visible_coders
+from qualcode.export import analysis
+from qualcode.store.access import Viewer, visible_coders
 from qualcode.coding import human_coder_names
-from qualcode.codes import code_rows, to_codebook
-from qualcode.errors import QualcodeError
-from qualcode.quotes import ACCEPTED, CONSENSUS, QuoteSet, coded_quotes
+from qualcode.codebook.codes import code_rows, to_codebook
+from qualcode.common.errors import QualcodeError
+from qualcode.export.quotes import ACCEPTED, CONSENSUS, QuoteSet, coded_quotes
 from qualcode.store import find_project, get_project
 from qualcode.ui.state import WARN, store, viewer
 

@@ -2,7 +2,7 @@
 
 The token goes into session state (this tab) and into a cookie (a refresh or a new tab),
 set by a line of JavaScript because Streamlit has no call that sets cookies. The token is
-signed and expires (see qualcode.members); the cookie is SameSite=Strict, and Secure when
+signed and expires (see qualcode.team.members); the cookie is SameSite=Strict, and Secure when
 the app is served over https.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.errors import QualcodeError
-from qualcode.members import TOKEN_HOURS, authenticate, issue_token
+from qualcode.common.errors import QualcodeError
+from qualcode.team.members import TOKEN_HOURS, authenticate, issue_token
 from qualcode.store import get_project
 from qualcode.ui.state import TOKEN_KEY, oidc_configured, store
 

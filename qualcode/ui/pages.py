@@ -12,7 +12,7 @@ from typing import Callable
 
 import streamlit as st
 
-from qualcode.access import can_lead, needs_login
+from qualcode.store.access import can_lead, needs_login
 from qualcode.ui import login, sidebar
 from qualcode.ui.state import show_flash, viewer
 

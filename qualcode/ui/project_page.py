@@ -6,15 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from qualcode.access import can_lead
-from qualcode.attributes import (ROLES, add_participant_attribute, apply_edits, changed_cells, participant_table,
+from qualcode.store.access import can_lead
+from qualcode.coding.attributes import (ROLES, add_participant_attribute, apply_edits, changed_cells, participant_table,
                                  set_document_attributes, update_participant)
-from qualcode.codes import active_code_count
-from qualcode.display import markdown_escape
-from qualcode.documents import get_document, list_documents
-from qualcode.embed import PACKAGED_MODELS, default_model_for
-from qualcode.model_choice import current_switch, model_status, start_switch
-from qualcode.review import blind_mode, document_progress, set_blind_mode
+from qualcode.codebook.codes import active_code_count
+from qualcode.common.display import markdown_escape
+from qualcode.ingest.documents import get_document, list_documents
+from qualcode.autocode.embed import PACKAGED_MODELS, default_model_for
+from qualcode.autocode.model_choice import current_switch, model_status, start_switch
+from qualcode.coding.review import blind_mode, document_progress, set_blind_mode
 from qualcode.store import display_url, find_project, get_project, resolve_url
 from qualcode.ui import upload
 from qualcode.ui.editing import table_editor

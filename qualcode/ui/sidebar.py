@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from qualcode.access import SOLO, Viewer, blind_mode
+from qualcode.store.access import SOLO, Viewer, blind_mode
 from qualcode.coding import human_coder_names
-from qualcode.display import markdown_escape
+from qualcode.common.display import markdown_escape
 from qualcode.store import find_project
 from qualcode.ui import login
 from qualcode.ui.state import CODER_KEY, oidc_configured, store

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from qualcode.access import CODER, Viewer, blind_mode, check_person_name, visible_coders
+from qualcode.store.access import CODER, Viewer, blind_mode, check_person_name, visible_coders
 from qualcode.coding import coder_named
-from qualcode.display import markdown_escape
-from qualcode.errors import QualcodeError
-from qualcode.members import member_for_subject, member_for_token, team_mode, viewer_of
-from qualcode.model import Coder, Project
+from qualcode.common.display import markdown_escape
+from qualcode.common.errors import QualcodeError
+from qualcode.team.members import member_for_subject, member_for_token, team_mode, viewer_of
+from qualcode.store.model import Coder, Project
 from qualcode.store import Store, add_actor_lookup, find_project, get_project, resolve_url
 
 DONE, WARN, INFO, UNDONE = ":material/check_circle:", ":material/warning:", ":material/info:", ":material/undo:"

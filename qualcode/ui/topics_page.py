@@ -1,7 +1,7 @@
 """Topics: fit topics over a scope, read a stored run (topics, quotes, nearest codes), promote a topic to a
 code, merge topics, and see topic sizes and prevalence by an attribute. Thin: every number comes from
-qualcode.topic_runs (the same calls as `qualcode topics`, `topic-runs`, `topic-promote`, `topic-merge`,
-`topic-prevalence`); the charts from qualcode.topic_charts. Promotions and merges are written at once; the
+qualcode.topics.topic_runs (the same calls as `qualcode topics`, `topic-runs`, `topic-promote`, `topic-merge`,
+`topic-prevalence`); the charts from qualcode.topics.topic_charts. Promotions and merges are written at once; the
 run on screen is kept in the page address (`?topic_run=N`), so a refresh or a shared link shows the same run.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from qualcode.context import Window
-from qualcode.display import markdown_escape
-from qualcode.errors import QualcodeError
+from qualcode.topics.context import Window
+from qualcode.common.display import markdown_escape
+from qualcode.common.errors import QualcodeError
 from qualcode.export.tables import frame_csv_bytes
-from qualcode.documents import document_names
+from qualcode.ingest.documents import document_names
 from qualcode.store import find_project, last_change
-from qualcode.topic_charts import prevalence_heatmap, sizes_chart
-from qualcode.topic_runs import (TopicOptions, describe_run, list_runs, merge_topics, prevalence, promote_topic,
+from qualcode.topics.topic_charts import prevalence_heatmap, sizes_chart
+from qualcode.topics.topic_runs import (TopicOptions, describe_run, list_runs, merge_topics, prevalence, promote_topic,
                                  run_topics, run_topics_table, scope_attributes, suggested_name, topic_quotes)
 from qualcode.ui.state import WARN, attempt, flash, machine_owner, store, visible
 

@@ -11,8 +11,8 @@ import time
 
 import streamlit as st
 
-from qualcode.display import format_time, markdown_escape
-from qualcode.errors import QualcodeError
+from qualcode.common.display import format_time, markdown_escape
+from qualcode.common.errors import QualcodeError
 from qualcode.recording import editing
 from qualcode.recording.draft import confirm
 from qualcode.recording.transcribe import time_left
@@ -33,7 +33,7 @@ def _draft_names() -> list[str]:
 
 def _write(name: str, operation, *args, done: str | None = None) -> None:
     def run():
-        from qualcode.documents import get_document
+        from qualcode.ingest.documents import get_document
         with store().write() as session:
             operation(session, get_document(session, name), *args)
     attempt(run, done=done)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from qualcode.display import format_time, markdown_escape
+from qualcode.common.display import format_time, markdown_escape
 from qualcode.ingest.formats import EXTENSIONS, FORMATS
 from qualcode.ingest.importer import ImportOptions, import_one
 from qualcode.ingest.preview import Preview, preview_file
