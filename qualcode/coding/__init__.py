@@ -58,7 +58,10 @@ def coding_snapshot(coding: Coding) -> dict:
 
 
 def _span(session: Session, segment: Segment, start: int | None, end: int | None) -> tuple[int, int]:
-    """The segment's span, or a narrower/wider one checked against its document."""
+    """The segment's span, or a narrower/wider one checked against its document (only then is the
+    document's text read: a decision on a whole segment is the common case)."""
+    if start is None and end is None:
+        return segment.start, segment.end
     start = segment.start if start is None else start
     end = segment.end if end is None else end
     length = len(session.get(Document, segment.document_id).text)
