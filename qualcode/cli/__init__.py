@@ -15,20 +15,8 @@ import argparse
 import os
 import sys
 
-from qualcode.cli import (
-    analysis,
-    anonymize,
-    autocode,
-    codebook,
-    export,
-    ingest,
-    members,
-    model,
-    refi,
-    team,
-    topics,
-    transcript,
-)
+from qualcode.cli import (analysis, anonymize, autocode, codebook, export, ingest, members, model, refi, team, topics,
+                          transcript)
 from qualcode.cli.common import DB_HELP, common_options
 from qualcode.common.errors import QualcodeError
 
