@@ -174,6 +174,7 @@ def test_a_team_server_asks_for_a_login_and_a_reload_keeps_it(team_url, page):
     page.get_by_role("textbox", name="Password").fill("әсел-құпия-1")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text("Logged in as Әсел", exact=False)).to_be_visible(timeout=60_000)
+    page.wait_for_function("document.cookie.includes('login_token=')", timeout=30_000)  # set by the page's script
     token = next(c for c in page.context.cookies() if c["name"] == "login_token")
     assert token["sameSite"] == "Strict" and "Әсел" not in token["value"]
     page.reload()

@@ -16,7 +16,7 @@ from qualcode.coding import apply_code, coder_named
 from qualcode.autocode.embed import MINILM_MODEL_ID, load_embedder
 from qualcode.common.errors import QualcodeError
 from qualcode.team.members import (add_member, authenticate, issue_token, list_members, member_for_token,
-                              remove_member, set_password, set_role, team_mode)
+                              remove_member, set_password, set_role, team_mode, token_expiry)
 from qualcode.store.model import Coder, Coding, Event, Member, Segment
 from qualcode.coding.review import load_review, set_blind_mode
 from qualcode.store import Store, get_project
@@ -51,6 +51,7 @@ def test_members_hash_passwords_and_tokens_end_with_a_change(store):
         other = token.replace(f"{member.id}.", f"{member.id + 1}.", 1)                    # someone else's id
         assert member_for_token(session, project, other, now=1_000_000) is None
         assert member_for_token(session, project, "garbage", now=1_000_000) is None
+        assert token_expiry(token) == 1_000_000 + 12 * 3600 and token_expiry("garbage") == 0
     for wrong in (("Әсел", "wrong"), ("Nobody", "құпия-сөз-1")):
         with store.read() as session, pytest.raises(QualcodeError, match="^wrong name or password$"):
             authenticate(session, get_project(session, create=False), *wrong)

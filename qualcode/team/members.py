@@ -150,6 +150,12 @@ def issue_token(session: Session, member: Member, hours: float = TOKEN_HOURS, no
     return f"{payload}.{_sign(_signing_key(session), payload)}"
 
 
+def token_expiry(token: str) -> int:
+    """When a well-formed token expires (seconds since the epoch); 0 for anything else."""
+    parts = token.split(".")
+    return int(parts[2]) if len(parts) == 4 and parts[2].isdigit() else 0
+
+
 def member_for_token(session: Session, project: Project, token: str | None,
                      now: float | None = None) -> Member | None:
     """The member a login token is valid for, or None (forged, expired, revoked, removed, malformed)."""

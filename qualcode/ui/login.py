@@ -8,27 +8,32 @@ the app is served over https.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from qualcode.common.errors import QualcodeError
-from qualcode.team.members import TOKEN_HOURS, authenticate, issue_token
+from qualcode.team.members import authenticate, issue_token, token_expiry
 from qualcode.store import get_project
 from qualcode.ui.state import TOKEN_KEY, oidc_configured, store
 
-_COOKIE_PENDING = "_login_cookie"
-
-
 def _cookie_script(value: str, seconds: int) -> str:
     # the token is [0-9A-Za-z._-] only (members.issue_token), so it needs no quoting
-    return (f"<script>document.cookie = '{TOKEN_KEY}={value}; path=/; max-age={seconds}; SameSite=Strict'"
+    return (f"<script>document.cookie = '{TOKEN_KEY}={value}; path=/; max-age={max(seconds, 0)}; SameSite=Strict'"
             f" + (location.protocol === 'https:' ? '; Secure' : '');</script>")
 
 
 def write_cookie() -> None:
-    """Send the browser the cookie a login or logout asked for (once, on the next run)."""
-    if _COOKIE_PENDING in st.session_state:
-        value, seconds = st.session_state.pop(_COOKIE_PENDING)
-        st.html(_cookie_script(value, seconds), unsafe_allow_javascript=True)
+    """Make this browser's cookie match the session: this login's token, or none after a logout.
+
+    The cookie the browser sent is fixed when the tab connects, so until the next refresh the
+    script is sent on every run; setting a cookie again is harmless, and a tab closed or moved on
+    before the first script ran still ends up with the cookie."""
+    token, sent = st.session_state.get(TOKEN_KEY), st.context.cookies.get(TOKEN_KEY)
+    if token and sent != token:
+        st.html(_cookie_script(token, int(token_expiry(token) - time.time())), unsafe_allow_javascript=True)
+    elif token == "" and sent:
+        st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
 
 
 def _log_in() -> None:
@@ -41,7 +46,6 @@ def _log_in() -> None:
         st.session_state["login.error"] = str(err)
         return
     st.session_state[TOKEN_KEY] = token
-    st.session_state[_COOKIE_PENDING] = (token, int(TOKEN_HOURS * 3600))
     st.session_state.pop("login.error", None)
 
 
@@ -50,7 +54,6 @@ def log_out() -> None:
         st.logout()
         return
     st.session_state[TOKEN_KEY] = ""          # not absent: the cookie this session started with is spent
-    st.session_state[_COOKIE_PENDING] = ("", 0)
 
 
 def render() -> None:
