@@ -1,7 +1,8 @@
 """The login page a team server shows to anyone not logged in, and logging out.
 
-The token goes into session state (this tab) and into a cookie (a refresh or a new tab),
-set by a line of JavaScript because Streamlit has no call that sets cookies. The token is
+The token goes into session state (this tab) and into a cookie (a refresh or a new tab), set
+by a small frame of our own (`cookie_component/`) because Streamlit has no call that sets cookies;
+nothing is rendered as HTML in the page. The token is
 signed and expires (see qualcode.team.members); the cookie is SameSite=Strict, and Secure when
 the app is served over https.
 """
@@ -9,31 +10,31 @@ the app is served over https.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from qualcode.common.errors import QualcodeError
 from qualcode.team.members import authenticate, issue_token, token_expiry
 from qualcode.store import get_project
 from qualcode.ui.state import TOKEN_KEY, oidc_configured, store
 
-def _cookie_script(value: str, seconds: int) -> str:
-    # the token is [0-9A-Za-z._-] only (members.issue_token), so it needs no quoting
-    return (f"<script>document.cookie = '{TOKEN_KEY}={value}; path=/; max-age={max(seconds, 0)}; SameSite=Strict'"
-            f" + (location.protocol === 'https:' ? '; Secure' : '');</script>")
+# a frame of our own that sets the cookie (Streamlit has no call for it); see cookie_component/index.html
+_set_cookie = components.declare_component("qualcode_login_cookie", path=str(Path(__file__).parent / "cookie_component"))
 
 
 def write_cookie() -> None:
     """Make this browser's cookie match the session: this login's token, or none after a logout.
 
     The cookie the browser sent is fixed when the tab connects, so until the next refresh the
-    script is sent on every run; setting a cookie again is harmless, and a tab closed or moved on
-    before the first script ran still ends up with the cookie."""
+    frame is drawn on every run (it sets the cookie once per value); a tab that moved on before
+    the frame first ran still ends up with the cookie."""
     token, sent = st.session_state.get(TOKEN_KEY), st.context.cookies.get(TOKEN_KEY)
     if token and sent != token:
-        st.html(_cookie_script(token, int(token_expiry(token) - time.time())), unsafe_allow_javascript=True)
+        _set_cookie(name=TOKEN_KEY, value=token, seconds=int(token_expiry(token) - time.time()), key="login.cookie")
     elif token == "" and sent:
-        st.html(_cookie_script("", 0), unsafe_allow_javascript=True)
+        _set_cookie(name=TOKEN_KEY, value="", seconds=0, key="login.cookie")
 
 
 def _log_in() -> None:
