@@ -15,7 +15,7 @@ from qualcode.codebook.codes import CodeTree
 from qualcode.coding import apply_code, coder_named
 from qualcode.autocode.embed import MINILM_MODEL_ID, load_embedder
 from qualcode.common.errors import QualcodeError
-from qualcode.team.members import (add_member, authenticate, issue_token, list_members, member_for_token,
+from qualcode.team.members import (add_member, authenticate, end_logins, issue_token, list_members, member_for_token,
                               remove_member, set_password, set_role, team_mode, token_expiry)
 from qualcode.store.model import Coder, Coding, Event, Member, Segment
 from qualcode.coding.review import load_review, set_blind_mode
@@ -52,6 +52,11 @@ def test_members_hash_passwords_and_tokens_end_with_a_change(store):
         assert member_for_token(session, project, other, now=1_000_000) is None
         assert member_for_token(session, project, "garbage", now=1_000_000) is None
         assert token_expiry(token) == 1_000_000 + 12 * 3600 and token_expiry("garbage") == 0
+        fresh = issue_token(session, member)
+        end_logins(session, project, fresh)                                    # logging out ends every login
+        assert member_for_token(session, project, fresh) is None
+        assert member_for_token(session, project, token, now=1_000_000) is None
+        token = issue_token(session, member, now=1_000_000)
     for wrong in (("Әсел", "wrong"), ("Nobody", "құпия-сөз-1")):
         with store.read() as session, pytest.raises(QualcodeError, match="^wrong name or password$"):
             authenticate(session, get_project(session, create=False), *wrong)
@@ -65,7 +70,7 @@ def test_members_hash_passwords_and_tokens_end_with_a_change(store):
         remove_member(session, project, "Әсел")
         assert [m.name for m in list_members(session, project)] == ["Lena"]
         actions = [e.action for e in session.scalars(select(Event).where(Event.target_kind == "member"))]
-        assert actions == ["add", "add", "update", "update", "delete"]
+        assert actions == ["add", "add", "logout", "update", "update", "delete"]
 
 
 @pytest.mark.parametrize("name", ["machine", "Consensus", " machine "])

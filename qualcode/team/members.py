@@ -103,6 +103,15 @@ def set_password(session: Session, project: Project, name: str, password: str) -
     return member
 
 
+def end_logins(session: Session, project: Project, token: str | None) -> None:
+    """Log out: every login token of the member this token is for stops working, so a cookie the
+    browser has not yet dropped (or a copy of it) cannot log in again."""
+    member = member_for_token(session, project, token)
+    if member is not None:
+        member.token_version += 1
+        record(session, project.id, "logout", "member", member.id)
+
+
 def authenticate(session: Session, project: Project, name: str, password: str) -> Member:
     """The member whose name and password these are; one message for every failure, so a wrong
     name and a wrong password cannot be told apart."""

@@ -16,7 +16,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from qualcode.common.errors import QualcodeError
-from qualcode.team.members import authenticate, issue_token, token_expiry
+from qualcode.team.members import authenticate, end_logins, issue_token, token_expiry
 from qualcode.store import get_project
 from qualcode.ui.state import TOKEN_KEY, oidc_configured, store
 
@@ -54,6 +54,8 @@ def log_out() -> None:
     if oidc_configured():
         st.logout()
         return
+    with store().write() as session:             # the token ends on the server, whatever the cookie does
+        end_logins(session, get_project(session, create=False), st.session_state.get(TOKEN_KEY))
     st.session_state[TOKEN_KEY] = ""          # not absent: the cookie this session started with is spent
 
 
